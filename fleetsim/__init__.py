@@ -1,0 +1,1 @@
+"""fleetsim: discrete-event simulator of an AWS EC2 fleet."""
