@@ -1,0 +1,7 @@
+"""``python -m fleetsim``: the same as the ``fleetsim`` command."""
+
+import sys
+
+from fleetsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,224 @@
+"""The ``fleetsim`` command.
+
+Sub-commands: ``run`` one scenario (or variant), ``compare`` its variants on common random numbers,
+``validate`` a scenario file, print the JSON ``schema``, list the packaged ``scenarios``. Bad
+input ends with one paragraph on stderr naming the field and exit status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fleetsim.config import ConfigError, Scenario, load_scenario, load_variants, packaged_scenarios
+from fleetsim.record.invariants import InvariantError
+from fleetsim.record.result import Result
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        return f"{value:.4f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v:,}" for k, v in value.items()) or "-"
+    return str(value)
+
+
+def format_table(summaries: dict[str, dict[str, Any]]) -> str:
+    """Lay out summaries side by side: one row per key, one column per run."""
+    names = list(summaries)
+    keys: list[str] = []
+    for summary in summaries.values():
+        for key in summary:
+            if key not in keys and key not in ("scenario", "failed_by_cause", "lost_by_cause"):
+                keys.append(key)
+    causes = {
+        f"  {kind}: {cause}"
+        for kind, field in (("failed", "failed_by_cause"), ("lost", "lost_by_cause"))
+        for s in summaries.values()
+        for cause in s.get(field, {})
+    }
+    rows = [["", *names]]
+    for key in keys:
+        rows.append([key, *[_fmt(s.get(key, "")) for s in summaries.values()]])
+        if key == "requests_failed":
+            for label in sorted(c for c in causes if c.startswith("  failed")):
+                cause = label.split(": ", 1)[1]
+                rows.append(
+                    [label, *[_fmt(s["failed_by_cause"].get(cause, 0)) for s in summaries.values()]]
+                )
+        if key == "sessions_lost":
+            for label in sorted(c for c in causes if c.startswith("  lost")):
+                cause = label.split(": ", 1)[1]
+                rows.append(
+                    [label, *[_fmt(s["lost_by_cause"].get(cause, 0)) for s in summaries.values()]]
+                )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells).rstrip())
+        if i == 0:
+            lines.append("-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def _clean(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}
+
+
+def _write_outputs(result: Result, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(json.dumps(_clean(result.summary()), indent=2) + "\n")
+    (out / "scenario.json").write_text(json.dumps(result.scenario, indent=2) + "\n")
+    result.timeline.to_parquet(out / "timeline.parquet", index=False)
+    result.sessions.to_parquet(out / "sessions.parquet", index=False)
+    result.events.to_parquet(out / "events.parquet", index=False)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from fleetsim.sim.world import simulate
+
+    scenario = load_scenario(args.file, args.variant, args.set)
+    result = simulate(scenario, args.seed)
+    summary = result.summary()
+    if args.format == "json":
+        print(json.dumps(_clean(summary), default=_json_default))
+    else:
+        print(format_table({scenario.name: summary}))
+    if args.out:
+        _write_outputs(result, Path(args.out))
+    if args.plots:
+        from fleetsim.analysis.plots import save_timeline
+
+        save_timeline({scenario.name: result}, Path(args.plots) / "timeline.png")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from fleetsim.analysis.compare import run_variants
+
+    variants = args.variants.split(",") if args.variants else None
+    results = run_variants(args.file, variants, args.seed, args.set)
+    summaries = {name: r.summary() for name, r in results.items()}
+    if args.format == "json":
+        print(json.dumps({k: _clean(v) for k, v in summaries.items()}, default=_json_default))
+    else:
+        print(format_table(summaries))
+    if args.out:
+        for name, result in results.items():
+            _write_outputs(result, Path(args.out) / name)
+    if args.plots:
+        from fleetsim.analysis.plots import save_timeline
+
+        path = save_timeline(results, Path(args.plots) / "compare-timeline.png")
+        print(f"\nfigure: {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    scenarios = load_variants(args.file)
+    names = ", ".join(scenarios)
+    print(f"{args.file}: valid ({len(scenarios)} variant(s): {names})")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    return 0
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    found = packaged_scenarios()
+    width = max((len(n) for n in found), default=0)
+    for name, question in found.items():
+        print(f"{name.ljust(width)}  {question}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of the ``fleetsim`` command."""
+    parser = argparse.ArgumentParser(
+        prog="fleetsim",
+        description="Discrete-event simulator of an AWS EC2 fleet (ALB, ASG, AZs, sessions).",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("file", help="scenario YAML file or packaged scenario name")
+        p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a setting, e.g. --set asg.desired_capacity=9 (repeatable)",
+        )
+        p.add_argument("--format", choices=["table", "json"], default="table")
+        p.add_argument("--out", help="directory for summary.json, scenario.json and Parquet frames")
+        p.add_argument("--plots", help="directory for figures (PNG)")
+
+    p = sub.add_parser("run", help="run one scenario and print its summary")
+    common(p)
+    p.add_argument("--variant", help="apply one of the scenario's variants")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("compare", help="run variants with the same seed, side by side")
+    common(p)
+    p.add_argument("--variants", help="comma-separated variant names (default: all)")
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("validate", help="check a scenario file and all its variants")
+    p.add_argument("file")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("schema", help="print the scenario JSON Schema")
+    p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("scenarios", help="list the packaged scenarios and their questions")
+    p.set_defaults(func=_cmd_scenarios)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 failed run, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        if args.debug:
+            raise
+        print(f"fleetsim: invalid scenario: {exc}", file=sys.stderr)
+        return 2
+    except InvariantError as exc:
+        if args.debug:
+            raise
+        print(f"fleetsim: the run's accounting failed (a bug in fleetsim): {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(f"fleetsim: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

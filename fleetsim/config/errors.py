@@ -1,0 +1,84 @@
+"""Configuration errors: one readable paragraph naming the field, the value and what is allowed."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+
+class ConfigError(ValueError):
+    """A scenario, variant or override is invalid; the message is meant for the scenario's author."""
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str] | None:
+    """Return the field names of the model reached by ``loc`` (None if it cannot be followed)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (
+            isinstance(current, type) and issubclass(current, BaseModel)
+        ):
+            return None
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = field.annotation
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return None
+
+
+def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
+    loc = tuple(error["loc"])
+    # Discriminated unions put the tag in the location ("faults.0.az_outage.az"); users never
+    # write it, so drop path parts that are not in their file.
+    shown = [str(p) for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)]
+    field = ".".join(shown)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        known = _fields_at(model, tuple(p for p in loc[:-1] if p not in _UNION_TAGS)) or []
+        guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        allowed = f" (allowed here: {', '.join(known)})" if known else ""
+        return f"field {field!r} is not a known setting{hint}{allowed}"
+    value = error.get("input")
+    message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
+    if not field:
+        return message
+    if isinstance(value, dict | list):
+        return f"field {field!r}: {message}"
+    return f"field {field!r} = {value!r}: {message}"
+
+
+_UNION_TAGS = {
+    "constant",
+    "spike",
+    "step",
+    "exponential",
+    "uniform",
+    "normal",
+    "lognormal",
+    "empirical",
+    "geometric",
+    "az_outage",
+    "function-before[_coerce(), tagged-union[Constant,Exponential,Uniform,Normal,LogNormal,Empirical,Geometric]]",
+}
+
+
+def format_validation_error(
+    exc: ValidationError, model: type[BaseModel], source: str | None = None
+) -> ConfigError:
+    """Turn a pydantic ``ValidationError`` into a one-paragraph :class:`ConfigError`.
+
+    Args:
+        exc: the error pydantic raised.
+        model: the model that was being validated (used for "did you mean" hints).
+        source: where the data came from (file name, variant), put first in the message.
+
+    Returns:
+        A ConfigError whose message names every failing field with its value and the rule.
+    """
+    parts = [_describe(e, model) for e in exc.errors()]
+    prefix = f"{source}: " if source else ""
+    return ConfigError(prefix + "; ".join(parts) + ".")

@@ -1,0 +1,220 @@
+"""The recorder: a passive ledger that components append plain values and rows to.
+
+Two kinds of metric are kept apart (as salabim does): *observations* counted per one-second bin
+(arrivals, outcomes, latencies) and *levels* (instances in service, queue lengths) sampled once a
+simulated second. Latency quantiles come from a log-binned histogram (100 bins per decade, so a
+quantile is exact to within ±1.2 %), which keeps memory flat however long the run; per-request
+rows are kept only when ``record.requests`` is on. Nothing here schedules events.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+
+class _Named(Protocol):
+    name: str
+    az: str
+
+
+class _User(Protocol):
+    id: int
+
+
+class Request(Protocol):
+    """What the recorder needs of a request (the model's own class lives in ``sim``)."""
+
+    id: int
+    arrived: float
+    done: bool
+
+    @property
+    def user(self) -> _User: ...  # noqa: D102
+
+    @property
+    def instance(self) -> _Named | None: ...  # noqa: D102
+
+
+class Session(Protocol):
+    """What the recorder needs of a session."""
+
+    id: int
+    created: float
+    requests: int
+    ended: bool
+
+    @property
+    def user(self) -> _User: ...  # noqa: D102
+
+    @property
+    def home(self) -> _Named | None: ...  # noqa: D102
+
+HIST_BINS_PER_DECADE = 100
+HIST_MIN_EXP = -5  # 10 µs
+HIST_MAX_EXP = 4  # 10,000 s
+_HIST_N = (HIST_MAX_EXP - HIST_MIN_EXP) * HIST_BINS_PER_DECADE
+
+
+class Recorder:
+    """Counts every request and session outcome and keeps the rows a Result is built from.
+
+    Args:
+        duration: simulated seconds (sets the number of one-second bins).
+        keep_requests: keep one row per request (for small runs and exact tests).
+    """
+
+    def __init__(self, duration: float, keep_requests: bool = False) -> None:
+        n = int(math.ceil(duration)) + 1
+        self.bins = n
+        self.arrival_bins = [0] * n
+        self.ok_bins = [0] * n
+        self.latency_sum = [0.0] * n
+        self.failed: dict[str, list[int]] = {}
+        self.failed_total: dict[str, int] = {}
+        self.requests_total = 0
+        self.requests_ok = 0
+        self.requests_failed = 0
+        self.double_outcomes = 0
+        self.latency_hist = [0] * (_HIST_N + 1)
+        self.latency_total = 0.0
+        # Little's law: time-integral of the number of requests in the system.
+        self.in_system = 0
+        self._area = 0.0
+        self._last_t = 0.0
+        self.keep_requests = keep_requests
+        self.request_rows: list[tuple[int, int, float, float, str, str | None]] = []
+        self.sessions_created = 0
+        self.session_outcomes: dict[str, int] = {}
+        self.lost_by_cause: dict[str, int] = {}
+        self.session_rows: list[tuple[Any, ...]] = []
+        self.double_session_ends = 0
+        self.events: list[tuple[float, str, str, str | None, str | None, str]] = []
+        self.levels: list[tuple[Any, ...]] = []
+        self.level_columns: list[str] = []
+
+    # --- requests ------------------------------------------------------------------------
+
+    def _advance(self, now: float, delta: int) -> None:
+        self._area += self.in_system * (now - self._last_t)
+        self._last_t = now
+        self.in_system += delta
+
+    def arrival(self, req: Request, now: float) -> None:
+        """Count a request reaching the load balancer."""
+        self.requests_total += 1
+        self.arrival_bins[min(int(now), self.bins - 1)] += 1
+        self._advance(now, 1)
+
+    def ok(self, req: Request, now: float) -> None:
+        """Record a successful response at ``now``."""
+        if req.done:
+            self.double_outcomes += 1
+            return
+        req.done = True
+        latency = now - req.arrived
+        i = min(int(now), self.bins - 1)
+        self.ok_bins[i] += 1
+        self.latency_sum[i] += latency
+        self.requests_ok += 1
+        self.latency_total += latency
+        b = (
+            int((math.log10(latency) - HIST_MIN_EXP) * HIST_BINS_PER_DECADE)
+            if latency > 0
+            else 0
+        )
+        self.latency_hist[min(max(b, 0), _HIST_N)] += 1
+        self._advance(now, -1)
+        if self.keep_requests:
+            inst = req.instance
+            self.request_rows.append(
+                (req.id, req.user.id, req.arrived, now, "ok", inst.name if inst else None)
+            )
+
+    def fail(self, req: Request, now: float, cause: str) -> None:
+        """Record a failed request; ``cause`` is ``"<status> <reason>"``, e.g. ``"502 target_reset"``."""
+        if req.done:
+            self.double_outcomes += 1
+            return
+        req.done = True
+        series = self.failed.get(cause)
+        if series is None:
+            series = self.failed[cause] = [0] * self.bins
+            self.failed_total[cause] = 0
+        series[min(int(now), self.bins - 1)] += 1
+        self.failed_total[cause] += 1
+        self.requests_failed += 1
+        self._advance(now, -1)
+        if self.keep_requests:
+            inst = req.instance
+            self.request_rows.append(
+                (req.id, req.user.id, req.arrived, now, cause, inst.name if inst else None)
+            )
+
+    def time_average_in_system(self, now: float) -> float:
+        """Return the time-averaged number of requests in the system over [0, now]."""
+        area = self._area + self.in_system * (now - self._last_t)
+        return area / now if now > 0 else 0.0
+
+    def latency_quantile(self, q: float) -> float:
+        """Return the ``q`` quantile of successful-request latency (histogram midpoint), or NaN."""
+        total = self.requests_ok
+        if total == 0:
+            return math.nan
+        target = q * total
+        acc = 0
+        for i, count in enumerate(self.latency_hist):
+            acc += count
+            if acc >= target and count:
+                return float(10 ** (HIST_MIN_EXP + (i + 0.5) / HIST_BINS_PER_DECADE))
+        return math.nan
+
+    # --- sessions ------------------------------------------------------------------------
+
+    def session_created(self, session: Session) -> None:
+        """Count a new session (a login)."""
+        self.sessions_created += 1
+
+    def session_ended(
+        self, session: Session, now: float, outcome: str, cause: str | None = None
+    ) -> None:
+        """Record a session's single outcome: completed, lost (with a cause), abandoned, active."""
+        if session.ended:
+            self.double_session_ends += 1
+            return
+        session.ended = True
+        self.session_outcomes[outcome] = self.session_outcomes.get(outcome, 0) + 1
+        if outcome == "lost":
+            key = cause or "unknown"
+            self.lost_by_cause[key] = self.lost_by_cause.get(key, 0) + 1
+        home = session.home
+        self.session_rows.append(
+            (
+                session.id,
+                session.user.id,
+                session.created,
+                now,
+                outcome,
+                cause,
+                session.requests,
+                home.az if home is not None else None,
+            )
+        )
+
+    # --- events and levels ---------------------------------------------------------------
+
+    def event(
+        self,
+        now: float,
+        kind: str,
+        scope: str,
+        az: str | None = None,
+        instance: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """Append an event row (fault, launch, state change, scaling decision…)."""
+        self.events.append((now, kind, scope, az, instance, detail))
+
+    def level(self, row: tuple[Any, ...]) -> None:
+        """Append one per-second sample of the level metrics (columns in ``level_columns``)."""
+        self.levels.append(row)

@@ -1,0 +1,136 @@
+"""The Result of one run: its configuration, its ledger and tidy pandas frames.
+
+Frames (all times in seconds from the start of the run, money in USD):
+
+* ``timeline`` — one row per simulated second ``time``: ``arrivals``, ``ok``, ``failed``,
+  ``failed_<status>_<cause>`` per cause, ``latency_mean_s`` (successful requests finishing in
+  that second), and the levels sampled at the start of the second: ``in_service``,
+  ``in_service_<az>`` per AZ, ``pending``, ``healthy_targets``, ``busy_workers``, ``queued``,
+  ``sessions_active``.
+* ``sessions`` — one row per session: ``session``, ``user``, ``start``, ``end``, ``outcome``
+  (completed, lost, abandoned, active), ``cause`` (for lost), ``requests``, ``home_az``.
+* ``events`` — ``time``, ``kind``, ``scope``, ``az``, ``instance``, ``detail``.
+* ``requests`` — only with ``record.requests: true``: ``request``, ``user``, ``arrived``,
+  ``ended``, ``outcome``, ``instance``.
+
+A Result pickles (plain lists and dicts inside), so it can come back from a worker process.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+from fleetsim.record.invariants import Check
+from fleetsim.record.recorder import Recorder
+
+
+def _cause_column(cause: str) -> str:
+    return "failed_" + cause.replace(" ", "_")
+
+
+@dataclass
+class Result:
+    """Everything one simulation produced, with the resolved scenario it came from.
+
+    Attributes:
+        scenario: the fully resolved scenario (every default filled in), as plain data.
+        seed: the seed the run used.
+        recorder: the run's ledger.
+        instance_seconds: billed EC2 seconds by instance type.
+        cost_usd: cost by item (``ec2:<type>``).
+        checks: the invariants checked at the end of the run.
+        meta: run facts that are not results (wall-clock seconds, fleetsim version).
+    """
+
+    scenario: dict[str, Any]
+    seed: int
+    recorder: Recorder
+    instance_seconds: dict[str, float]
+    cost_usd: dict[str, float]
+    checks: list[Check]
+    instances_launched: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The scenario name (with the variant, if any)."""
+        return str(self.scenario.get("name", "scenario"))
+
+    def summary(self) -> dict[str, Any]:
+        """Return the run's headline figures as a flat, JSON-ready dict (same seed → same dict)."""
+        rec = self.recorder
+        outcomes = rec.session_outcomes
+        total = rec.requests_total
+        return {
+            "scenario": self.name,
+            "seed": self.seed,
+            "duration_s": float(self.scenario["duration"]),
+            "requests_total": total,
+            "requests_ok": rec.requests_ok,
+            "requests_failed": rec.requests_failed,
+            "requests_in_flight_at_end": rec.in_system,
+            "failed_ratio": rec.requests_failed / total if total else 0.0,
+            "failed_by_cause": dict(sorted(rec.failed_total.items())),
+            "sessions_total": rec.sessions_created,
+            "sessions_completed": outcomes.get("completed", 0),
+            "sessions_lost": outcomes.get("lost", 0),
+            "sessions_abandoned": outcomes.get("abandoned", 0),
+            "sessions_active_at_end": outcomes.get("active", 0),
+            "lost_by_cause": dict(sorted(rec.lost_by_cause.items())),
+            "latency_mean_s": rec.latency_total / rec.requests_ok if rec.requests_ok else math.nan,
+            "latency_p50_s": rec.latency_quantile(0.50),
+            "latency_p95_s": rec.latency_quantile(0.95),
+            "latency_p99_s": rec.latency_quantile(0.99),
+            "instances_launched": self.instances_launched,
+            "instance_hours": sum(self.instance_seconds.values()) / 3600.0,
+            "cost_usd": sum(self.cost_usd.values()),
+            "invariants_ok": all(c.ok for c in self.checks),
+        }
+
+    @cached_property
+    def timeline(self) -> pd.DataFrame:
+        """Per-second observations and levels (see the module docstring for columns)."""
+        rec = self.recorder
+        n = int(math.ceil(float(self.scenario["duration"])))
+        frame = pd.DataFrame(
+            {
+                "time": range(n),
+                "arrivals": rec.arrival_bins[:n],
+                "ok": rec.ok_bins[:n],
+            }
+        )
+        failed = pd.Series(0, index=frame.index)
+        for cause in sorted(rec.failed):
+            series = pd.Series(rec.failed[cause][:n])
+            frame[_cause_column(cause)] = series
+            failed = failed + series
+        frame.insert(3, "failed", failed)
+        lat = pd.Series(rec.latency_sum[:n])
+        frame["latency_mean_s"] = (lat / frame["ok"].where(frame["ok"] > 0)).astype(float)
+        if rec.levels:
+            levels = pd.DataFrame(rec.levels, columns=rec.level_columns)
+            frame = frame.merge(levels, on="time", how="left")
+        return frame
+
+    @cached_property
+    def sessions(self) -> pd.DataFrame:
+        """One row per session."""
+        cols = ["session", "user", "start", "end", "outcome", "cause", "requests", "home_az"]
+        return pd.DataFrame(self.recorder.session_rows, columns=cols)
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """Faults, launches, state changes, in time order."""
+        cols = ["time", "kind", "scope", "az", "instance", "detail"]
+        return pd.DataFrame(self.recorder.events, columns=cols)
+
+    @cached_property
+    def requests(self) -> pd.DataFrame:
+        """One row per request (empty unless ``record.requests`` was on)."""
+        cols = ["request", "user", "arrived", "ended", "outcome", "instance"]
+        return pd.DataFrame(self.recorder.request_rows, columns=cols)

@@ -1,0 +1,80 @@
+"""The small objects that move through the model: requests, users and sessions.
+
+They are plain slotted classes, not SimPy processes: a request is moved by callbacks (see the
+architecture's "hot path"), so creating one must be cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fleetsim.sim.instance import Instance
+
+
+class Session:
+    """Server-side session state of one login.
+
+    Attributes:
+        id: unique within a run.
+        user: the user who owns it.
+        created: simulated time of the login.
+        home: the instance holding it when sessions live on instances (else None).
+        ended: set once the session has an outcome (the ledger refuses a second one).
+    """
+
+    __slots__ = ("created", "ended", "home", "id", "requests", "user")
+
+    def __init__(self, sid: int, user: User, created: float, home: Instance | None) -> None:
+        self.id = sid
+        self.user = user
+        self.created = created
+        self.home = home
+        self.requests = 0
+        self.ended = False
+
+
+class User:
+    """One visitor: makes a number of requests, one at a time, with think time between them.
+
+    Attributes:
+        id: unique within a run.
+        remaining: requests still to make (a failed request is retried, so it does not count).
+        session: the current session, or None before login.
+        sticky: the target named by the user's stickiness cookie, if any.
+        sticky_until: simulated time the cookie expires.
+        failures: consecutive failed requests.
+    """
+
+    __slots__ = ("failures", "id", "remaining", "session", "sticky", "sticky_until")
+
+    def __init__(self, uid: int, requests: int) -> None:
+        self.id = uid
+        self.remaining = requests
+        self.session: Session | None = None
+        self.sticky: Instance | None = None
+        self.sticky_until = 0.0
+        self.failures = 0
+
+
+class Request:
+    """One HTTP request from a user.
+
+    Attributes:
+        id: unique within a run.
+        user: who sent it.
+        arrived: simulated time it reached the load balancer.
+        instance: the target serving it, once routed.
+        started: when a worker began it (None while queued).
+        done: True once it has an outcome.
+    """
+
+    __slots__ = ("arrived", "done", "id", "instance", "started", "user")
+
+    def __init__(self, rid: int, user: User, arrived: float) -> None:
+        self.id = rid
+        self.user = user
+        self.arrived = arrived
+        self.instance: Instance | None = None
+        self.started: float | None = None
+        self.done = False

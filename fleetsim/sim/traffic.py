@@ -1,0 +1,131 @@
+"""Traffic: users arriving as sessions and making requests one after another.
+
+Session arrivals are a non-homogeneous Poisson process built by thinning: candidate arrivals at
+the shape's maximum rate are kept with probability rate(t)/max, drawn in a loop inside one
+long-lived process so only accepted arrivals cost a SimPy event. The session rate is the demand
+(requests/s) divided by the mean requests per session. After each response the user thinks, then
+sends the next request; that wait is a single timeout whose callback sends the request.
+A failed request is retried after the think time; ``abandon_after_failures`` consecutive failures
+make the user give up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from fleetsim.config.models import TrafficConfig
+from fleetsim.sim.entities import Request, User
+from fleetsim.sim.shapes import LoadShape
+
+if TYPE_CHECKING:
+    import simpy
+
+    from fleetsim.record.recorder import Recorder
+
+_BLOCK = 4096
+
+
+class Traffic:
+    """Creates users and their requests.
+
+    Args:
+        env: the simulation environment.
+        rec: the run's recorder.
+        cfg: traffic configuration.
+        shape: the demand curve.
+        duration: no session starts at or after this time.
+        streams: a function returning the named generator for ``traffic.<name>``.
+        send: delivers a request to the load balancer.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        rec: Recorder,
+        cfg: TrafficConfig,
+        shape: LoadShape,
+        duration: float,
+        streams: Callable[[str], np.random.Generator],
+        send: Callable[[Request], None],
+    ) -> None:
+        self.env = env
+        self.rec = rec
+        self.cfg = cfg
+        self.shape = shape
+        self.duration = duration
+        self._send = send
+        self._arrivals = streams("traffic.arrivals")
+        self._length = cfg.requests_per_session.sampler(streams("traffic.session_length"))
+        self._think = cfg.think_time.sampler(streams("traffic.think_time"))
+        self._mean_requests = cfg.requests_per_session.mean()
+        self._next_user = 0
+        self._next_request = 0
+        self.users_started = 0
+
+    def start(self) -> None:
+        """Start the arrival process (and, with ``warm_start``, the users already in progress)."""
+        if self.cfg.warm_start:
+            self._warm_start()
+        self.env.process(self._arrival_process())
+
+    def _warm_start(self) -> None:
+        # Little's law: users in progress = session rate x mean session time
+        # = (rate / mean requests) x (mean requests x mean think) = rate x mean think.
+        # Exact for geometric session lengths and exponential think times (both memoryless:
+        # the remaining requests and the wait before the next one have the original laws);
+        # for other laws the residual wait is approximated by a uniform fraction of a think time.
+        gen = self._arrivals
+        n = int(gen.poisson(self.shape.rate(0.0) * self.cfg.think_time.mean()))
+        memoryless = self.cfg.think_time.dist == "exponential"
+        for _ in range(n):
+            self._next_user += 1
+            self.users_started += 1
+            user = User(self._next_user, max(1, round(self._length())))
+            wait = self._think() if memoryless else gen.random() * self._think()
+            first = self.env.timeout(wait, user)
+            first.callbacks.append(self._after_think)
+
+    def _arrival_process(self) -> Iterator[simpy.Event]:
+        env = self.env
+        lam_max = self.shape.max_rate() / self._mean_requests
+        if lam_max <= 0:
+            return
+        rate = self.shape.rate
+        gen = self._arrivals
+        t = env.now
+        gaps: list[float] = []
+        accepts: list[float] = []
+        while True:
+            if not gaps:
+                gaps = (gen.standard_exponential(_BLOCK) / lam_max).tolist()
+                accepts = (gen.random(_BLOCK) * lam_max).tolist()
+            t += gaps.pop()
+            if t >= self.duration:
+                return
+            if accepts.pop() * self._mean_requests <= rate(t):
+                yield env.timeout(t - env.now)
+                self._start_user()
+
+    def _start_user(self) -> None:
+        self._next_user += 1
+        self.users_started += 1
+        user = User(self._next_user, max(1, round(self._length())))
+        self.send_next(user)
+
+    def send_next(self, user: User) -> None:
+        """Create the user's next request and hand it to the load balancer."""
+        self._next_request += 1
+        req = Request(self._next_request, user, self.env.now)
+        self.rec.arrival(req, self.env.now)
+        self._send(req)
+
+    def think_then_send(self, user: User) -> None:
+        """Schedule the user's next request after a think time."""
+        wait = self.env.timeout(self._think(), user)
+        wait.callbacks.append(self._after_think)
+
+    def _after_think(self, event: simpy.Event) -> None:
+        self.send_next(event.value)

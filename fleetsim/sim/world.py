@@ -1,0 +1,270 @@
+"""The world: wires the components of one scenario together and runs it.
+
+:class:`World` builds, on one ``simpy.Environment``, the traffic source, the load balancer, the
+Auto Scaling group and its instances, the session store and the fault schedule, each with its own
+named random stream. It also holds the application's request logic — where a routed request meets
+its session — and the user's reaction to each response. :meth:`World.run` advances the clock to
+the scenario's end, closes the books (billing, sessions still active), checks the invariants and
+returns a :class:`~fleetsim.record.result.Result`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import simpy
+
+from fleetsim.config.catalog import AMI_PROFILES, instance_type
+from fleetsim.config.dists import LogNormal
+from fleetsim.config.models import Scenario
+from fleetsim.record.invariants import assert_ledger
+from fleetsim.record.recorder import Recorder
+from fleetsim.record.result import Result
+from fleetsim.sim.alb import LoadBalancer
+from fleetsim.sim.asg import AutoScalingGroup
+from fleetsim.sim.entities import Request, Session, User
+from fleetsim.sim.faults import FaultSchedule
+from fleetsim.sim.instance import Instance
+from fleetsim.sim.rng import RandomStreams
+from fleetsim.sim.shapes import build_shape
+from fleetsim.sim.stores import build_store
+from fleetsim.sim.traffic import Traffic
+from fleetsim.sim.zones import Zone
+
+
+class World:
+    """One simulated world built from a scenario.
+
+    Args:
+        scenario: the validated scenario.
+        seed: overrides ``scenario.seed`` when given.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.env = simpy.Environment()
+        self.streams = RandomStreams(self.seed)
+        self.rec = Recorder(scenario.duration, keep_requests=scenario.record.requests)
+        self.zones = {az: Zone(az) for az in scenario.azs}
+        self.itype = instance_type(scenario.instance.type)
+        self.store = build_store(scenario.state.sessions)
+        self.sessions: dict[int, Session] = {}
+        self._next_session = 0
+        self._next_instance = 0
+        self._cpu_time = scenario.app.cpu_time.sampler(self.streams.stream("app.cpu_time"))
+        self._relogin = self.streams.stream("traffic.relogin")
+        self.alb = LoadBalancer(
+            self.env,
+            self.rec,
+            scenario.alb,
+            scenario.azs,
+            self.streams.stream("alb"),
+            on_routed=self._routed,
+            on_failed=self._failed,
+        )
+        profile = AMI_PROFILES[scenario.instance.ami]
+        pending = scenario.instance.pending_time or LogNormal(
+            median=profile.pending_median, sigma=profile.sigma
+        )
+        boot = scenario.instance.boot_time or LogNormal(
+            median=profile.boot_median, sigma=profile.sigma
+        )
+        self.asg = AutoScalingGroup(
+            self.env,
+            self.rec,
+            scenario.asg,
+            self.zones,
+            self.alb,
+            self._make_instance,
+            pending.sampler(self.streams.stream("ec2.pending_time")),
+            boot.sampler(self.streams.stream("ec2.boot_time")),
+            self.streams.stream("asg"),
+        )
+        self.traffic = Traffic(
+            self.env,
+            self.rec,
+            scenario.traffic,
+            build_shape(scenario.traffic.shape),
+            scenario.duration,
+            self.streams.stream,
+            self.alb.handle,
+        )
+        self.faults = FaultSchedule(self.env, self.rec, scenario.faults, self.zones)
+        for zone in self.zones.values():
+            zone.listeners.insert(0, self._zone_changed)
+        self.rec.level_columns = [
+            "time",
+            "in_service",
+            *[f"in_service_{az}" for az in scenario.azs],
+            "pending",
+            "healthy_targets",
+            "busy_workers",
+            "queued",
+            "sessions_active",
+        ]
+
+    # --- wiring --------------------------------------------------------------------------
+
+    def _make_instance(self, az: str) -> Instance:
+        self._next_instance += 1
+        app = self.scenario.app
+        return Instance(
+            self.env,
+            self.rec,
+            f"i-{self._next_instance:05d}",
+            az,
+            self.itype,
+            app.workers,
+            app.queue_size,
+            self._cpu_time,
+            self._served,
+            self._failed,
+        )
+
+    def _zone_changed(self, zone: Zone) -> None:
+        if zone.up:
+            self.alb.node_recovered(zone.name)
+            for inst in self.asg.members():
+                if inst.az == zone.name:
+                    inst.reachable = True
+            return
+        self.alb.node_failed(zone.name)
+        for inst in self.asg.members():
+            if inst.az == zone.name:
+                inst.reachable = False
+                # The AZ is gone: requests in service there never get an answer.
+                inst.fail_in_flight("502 target_reset")
+                self.asg.instance_impaired(inst)
+
+    # --- the application: a routed request meets its session -----------------------------
+
+    def _login(self, user: User, inst: Instance) -> None:
+        self._next_session += 1
+        session = self.store.login(self._next_session, user, inst, self.env.now)
+        user.session = session
+        self.sessions[session.id] = session
+        self.rec.session_created(session)
+
+    def _end_session(self, user: User, outcome: str, cause: str | None = None) -> None:
+        session = user.session
+        if session is not None:
+            self.rec.session_ended(session, self.env.now, outcome, cause)
+            del self.sessions[session.id]
+            user.session = None
+
+    def _routed(self, req: Request, inst: Instance) -> None:
+        user = req.user
+        session = user.session
+        if session is None:
+            if user.remaining > 0:
+                self._login(user, inst)
+        else:
+            cause = self.store.check(session, inst)
+            if cause is not None:
+                self._end_session(user, "lost", cause)
+                if self._relogin.random() < self.scenario.traffic.relogin_probability:
+                    self._login(user, inst)
+                else:
+                    user.remaining = 0  # sees the login page and leaves
+        if user.session is not None:
+            user.session.requests += 1
+        inst.accept(req)
+
+    # --- the user: reaction to each response ---------------------------------------------
+
+    def _served(self, req: Request, now: float) -> None:
+        self.rec.ok(req, now)
+        user = req.user
+        user.failures = 0
+        user.remaining -= 1
+        if user.remaining <= 0:
+            self._end_session(user, "completed")
+        else:
+            self.traffic.think_then_send(user)
+
+    def _failed(self, req: Request, now: float, cause: str) -> None:
+        self.rec.fail(req, now, cause)
+        user = req.user
+        if user.remaining <= 0:
+            return
+        user.failures += 1
+        if user.failures >= self.scenario.traffic.abandon_after_failures:
+            self._end_session(user, "abandoned")
+            user.remaining = 0
+        else:
+            self.traffic.think_then_send(user)
+
+    # --- running -------------------------------------------------------------------------
+
+    def _sampler(self) -> Iterator[simpy.Event]:
+        azs = self.scenario.azs
+        rec = self.rec
+        while True:
+            in_service = self.asg.members("InService")
+            per_az = dict.fromkeys(azs, 0)
+            busy = queued = 0
+            for inst in in_service:
+                per_az[inst.az] += 1
+            for inst in self.asg.members():
+                busy += inst.busy
+                queued += len(inst.queue)
+            rec.level(
+                (
+                    int(self.env.now),
+                    len(in_service),
+                    *per_az.values(),
+                    len(self.asg.members("Pending")),
+                    self.alb.healthy_count(),
+                    busy,
+                    queued,
+                    len(self.sessions),
+                )
+            )
+            yield self.env.timeout(1.0)
+
+    def run(self) -> Result:
+        """Run to the scenario's end and return the checked Result.
+
+        Raises:
+            InvariantError: if the ledger does not balance at the end.
+        """
+        wall = time.perf_counter()
+        self.asg.start()
+        self.traffic.start()
+        self.faults.start()
+        self.env.process(self._sampler())
+        duration = self.scenario.duration
+        self.env.run(until=duration)
+        for session in list(self.sessions.values()):
+            self._end_session(session.user, "active")
+        checks = assert_ledger(self.rec)
+        seconds: dict[str, float] = {}
+        for inst in self.asg.all_instances:
+            key = inst.itype.name
+            seconds[key] = seconds.get(key, 0.0) + inst.bill_until(duration)
+        cost = {
+            f"ec2:{key}": s / 3600.0 * instance_type(key).price_usd_hour
+            for key, s in seconds.items()
+        }
+        return Result(
+            scenario=self.scenario.model_dump(mode="json"),
+            seed=self.seed,
+            recorder=self.rec,
+            instance_seconds=seconds,
+            cost_usd=cost,
+            checks=checks,
+            instances_launched=len(self.asg.all_instances),
+            meta={"wall_s": time.perf_counter() - wall, "events": None},
+        )
+
+
+def simulate(scenario: Scenario, seed: int | None = None) -> Result:
+    """Run one scenario once and return its Result.
+
+    Args:
+        scenario: a validated scenario (see :func:`fleetsim.load_scenario`).
+        seed: overrides the scenario's seed.
+    """
+    return World(scenario, seed).run()
