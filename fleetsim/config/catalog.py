@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PRICE_SOURCE = "us-east-1 on-demand Linux; fact sheet §3 (public price tables), linear within family"
+PRICE_SOURCE = (
+    "us-east-1 on-demand Linux; fact sheet §3 (public price tables), linear within family"
+)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 
 class ConfigError(ValueError):
-    """A scenario, variant or override is invalid; the message is meant for the scenario's author."""
+    """A scenario, variant or override is invalid; the message speaks to the scenario author."""
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str] | None:
@@ -33,11 +33,11 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
     loc = tuple(error["loc"])
     # Discriminated unions put the tag in the location ("faults.0.az_outage.az"); users never
     # write it, so drop path parts that are not in their file.
-    shown = [str(p) for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)]
+    shown = [str(p) for p in loc if not _is_tag(p)]
     field = ".".join(shown)
     kind = error["type"]
     if kind == "extra_forbidden":
-        known = _fields_at(model, tuple(p for p in loc[:-1] if p not in _UNION_TAGS)) or []
+        known = _fields_at(model, tuple(p for p in loc[:-1] if not _is_tag(p))) or []
         guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"; did you mean {guess[0]!r}?" if guess else ""
         allowed = f" (allowed here: {', '.join(known)})" if known else ""
@@ -62,8 +62,12 @@ _UNION_TAGS = {
     "empirical",
     "geometric",
     "az_outage",
-    "function-before[_coerce(), tagged-union[Constant,Exponential,Uniform,Normal,LogNormal,Empirical,Geometric]]",
 }
+
+
+def _is_tag(part: object) -> bool:
+    # pydantic names union members and wrapped validators in the location; users never write them.
+    return isinstance(part, str) and (part in _UNION_TAGS or part.startswith("function-"))
 
 
 def format_validation_error(
@@ -79,6 +83,6 @@ def format_validation_error(
     Returns:
         A ConfigError whose message names every failing field with its value and the rule.
     """
-    parts = [_describe(e, model) for e in exc.errors()]
+    parts = [_describe(dict(e), model) for e in exc.errors()]
     prefix = f"{source}: " if source else ""
     return ConfigError(prefix + "; ".join(parts) + ".")

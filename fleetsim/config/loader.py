@@ -119,7 +119,9 @@ def load_scenario(
             apply_override(data, key, copy.deepcopy(value))
         data["name"] = f"{data.get('name', 'scenario')}/{variant}"
         label = f"{label}, variant {variant!r}"
-    items = overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides or [])
+    items = (
+        overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides or [])
+    )
     for key, value in items:
         apply_override(data, key, value)
     try:

@@ -9,6 +9,7 @@ carries a comment citing the project's fact sheet (``docs/aws-behaviour.md`` sec
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -38,7 +39,7 @@ class ConstantShape(Model):
 
 
 class SpikeShape(Model):
-    """A base demand with one spike: linear rise to ``peak``, hold, linear decay back to ``base``."""
+    """A base demand with one spike: linear rise to ``peak``, hold, linear decay to ``base``."""
 
     kind: Literal["spike"] = "spike"
     base: float = Field(ge=0, description="demand outside the spike, requests per second")
@@ -80,8 +81,8 @@ class TrafficConfig(Model):
     """
 
     shape: Shape = Field(default_factory=lambda: ConstantShape(rate=50.0))
-    requests_per_session: Dist = Field(default_factory=lambda: Geometric(mean=10))
-    think_time: Dist = Field(default_factory=lambda: Exponential(mean=5.0))
+    requests_per_session: Dist = Field(default_factory=lambda: Geometric(mean_=10))
+    think_time: Dist = Field(default_factory=lambda: Exponential(mean_=5.0))
     abandon_after_failures: int = Field(
         3, ge=1, description="consecutive failed requests after which a user gives up"
     )
@@ -101,7 +102,7 @@ class AppConfig(Model):
     """The application served by each instance: per-request CPU time and the worker pool."""
 
     cpu_time: Dist = Field(
-        default_factory=lambda: Exponential(mean=0.05),
+        default_factory=lambda: Exponential(mean_=0.05),
         description="CPU seconds per request on a speed-1.0 vCPU",
     )
     workers: int = Field(8, ge=1, description="concurrent requests per instance (worker pool)")
@@ -295,7 +296,7 @@ class Scenario(Model):
                     f"faults.{i}.az: {fault.az!r} is not one of the scenario's AZs {self.azs}"
                 )
         outages = sorted((f for f in self.faults if f.kind == "az_outage"), key=lambda f: f.at)
-        for a, b in zip(outages, outages[1:], strict=False):
+        for a, b in itertools.pairwise(outages):
             if a.az == b.az and b.at < a.at + a.duration:
                 raise ValueError(
                     f"faults: two az_outage faults overlap in {a.az} "

@@ -50,10 +50,13 @@ class Session(Protocol):
     @property
     def home(self) -> _Named | None: ...  # noqa: D102
 
+
 HIST_BINS_PER_DECADE = 100
 HIST_MIN_EXP = -5  # 10 µs
 HIST_MAX_EXP = 4  # 10,000 s
 _HIST_N = (HIST_MAX_EXP - HIST_MIN_EXP) * HIST_BINS_PER_DECADE
+_HIST_LOW = 10.0**HIST_MIN_EXP
+_log10 = math.log10
 
 
 class Recorder:
@@ -65,7 +68,7 @@ class Recorder:
     """
 
     def __init__(self, duration: float, keep_requests: bool = False) -> None:
-        n = int(math.ceil(duration)) + 1
+        n = math.ceil(duration) + 1
         self.bins = n
         self.arrival_bins = [0] * n
         self.ok_bins = [0] * n
@@ -95,16 +98,14 @@ class Recorder:
 
     # --- requests ------------------------------------------------------------------------
 
-    def _advance(self, now: float, delta: int) -> None:
-        self._area += self.in_system * (now - self._last_t)
-        self._last_t = now
-        self.in_system += delta
-
     def arrival(self, req: Request, now: float) -> None:
         """Count a request reaching the load balancer."""
         self.requests_total += 1
-        self.arrival_bins[min(int(now), self.bins - 1)] += 1
-        self._advance(now, 1)
+        # Bins cover [0, ceil(duration)]; the run never processes an event past its end.
+        self.arrival_bins[int(now)] += 1
+        self._area += self.in_system * (now - self._last_t)
+        self._last_t = now
+        self.in_system += 1
 
     def ok(self, req: Request, now: float) -> None:
         """Record a successful response at ``now``."""
@@ -113,18 +114,19 @@ class Recorder:
             return
         req.done = True
         latency = now - req.arrived
-        i = min(int(now), self.bins - 1)
+        i = int(now)
         self.ok_bins[i] += 1
         self.latency_sum[i] += latency
         self.requests_ok += 1
         self.latency_total += latency
-        b = (
-            int((math.log10(latency) - HIST_MIN_EXP) * HIST_BINS_PER_DECADE)
-            if latency > 0
-            else 0
-        )
-        self.latency_hist[min(max(b, 0), _HIST_N)] += 1
-        self._advance(now, -1)
+        if latency > _HIST_LOW:
+            b = int((_log10(latency) - HIST_MIN_EXP) * HIST_BINS_PER_DECADE)
+            self.latency_hist[b if b < _HIST_N else _HIST_N] += 1
+        else:
+            self.latency_hist[0] += 1
+        self._area += self.in_system * (now - self._last_t)
+        self._last_t = now
+        self.in_system -= 1
         if self.keep_requests:
             inst = req.instance
             self.request_rows.append(
@@ -132,7 +134,7 @@ class Recorder:
             )
 
     def fail(self, req: Request, now: float, cause: str) -> None:
-        """Record a failed request; ``cause`` is ``"<status> <reason>"``, e.g. ``"502 target_reset"``."""
+        """Record a failed request; ``cause`` is ``"<status> <reason>"``, e.g. 502 target_reset."""
         if req.done:
             self.double_outcomes += 1
             return
@@ -141,10 +143,12 @@ class Recorder:
         if series is None:
             series = self.failed[cause] = [0] * self.bins
             self.failed_total[cause] = 0
-        series[min(int(now), self.bins - 1)] += 1
+        series[int(now)] += 1
         self.failed_total[cause] += 1
         self.requests_failed += 1
-        self._advance(now, -1)
+        self._area += self.in_system * (now - self._last_t)
+        self._last_t = now
+        self.in_system -= 1
         if self.keep_requests:
             inst = req.instance
             self.request_rows.append(

@@ -96,7 +96,7 @@ class Result:
     def timeline(self) -> pd.DataFrame:
         """Per-second observations and levels (see the module docstring for columns)."""
         rec = self.recorder
-        n = int(math.ceil(float(self.scenario["duration"])))
+        n = math.ceil(float(self.scenario["duration"]))
         frame = pd.DataFrame(
             {
                 "time": range(n),

@@ -24,11 +24,12 @@ What is modelled (sources in the fact sheet §1):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from fleetsim.config.models import AlbConfig
+from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
     import simpy
@@ -89,6 +90,7 @@ class LoadBalancer:
         self.rng = rng
         self.node_up = dict.fromkeys(azs, True)
         self.dns: list[str] = list(azs)
+        self._dead_in_dns = False
         self.targets: dict[Instance, Target] = {}
         self.routable: list[Instance] = []
         self._rr = 0
@@ -108,12 +110,13 @@ class LoadBalancer:
 
     def handle(self, req: Request) -> None:
         """Route one request arriving from a client."""
-        dns = self.dns
-        node = dns[int(self._uniform() * len(dns))] if len(dns) > 1 else dns[0]
         now = self.env.now
-        if not self.node_up[node]:
-            self._on_failed(req, now, "000 alb_node_down")
-            return
+        if self._dead_in_dns:
+            # Only while a dead node is still handed out does the client's choice matter.
+            dns = self.dns
+            if not self.node_up[dns[int(self._uniform() * len(dns))]]:
+                self._on_failed(req, now, "000 alb_node_down")
+                return
         user = req.user
         target: Instance | None = None
         if self._sticky:
@@ -123,7 +126,9 @@ class LoadBalancer:
         if target is None:
             routable = self.routable
             if not routable:
-                cause = "503 no_registered_targets" if not self.targets else "503 no_healthy_targets"
+                cause = (
+                    "503 no_registered_targets" if not self.targets else "503 no_healthy_targets"
+                )
                 self._on_failed(req, now, cause)
                 return
             self._rr = (self._rr + 1) % len(routable)
@@ -141,7 +146,7 @@ class LoadBalancer:
             self._on_routed(req, target)
 
     def _connect_timed_out(self, event: simpy.Event) -> None:
-        self._on_failed(event.value, self.env.now, "504 target_timeout")
+        self._on_failed(cast("Request", event.value), self.env.now, "504 target_timeout")
 
     def _rebuild(self) -> None:
         targets = self.targets.values()
@@ -162,16 +167,18 @@ class LoadBalancer:
     def node_failed(self, az: str) -> None:
         """The AZ's node stops answering; DNS drops it after ``dns_failover_delay``."""
         self.node_up[az] = False
+        self._dns_updated()
         self.rec.event(self.env.now, "alb.node_down", "alb", az)
         self.env.process(self._dns_change(az, present=False))
 
     def node_recovered(self, az: str) -> None:
         """The AZ's node answers again; DNS hands it out after ``dns_failover_delay``."""
         self.node_up[az] = True
+        self._dns_updated()
         self.rec.event(self.env.now, "alb.node_up", "alb", az)
         self.env.process(self._dns_change(az, present=True))
 
-    def _dns_change(self, az: str, present: bool):  # type: ignore[no-untyped-def]
+    def _dns_change(self, az: str, present: bool) -> Process:
         yield self.env.timeout(self.cfg.dns_failover_delay)
         if self.node_up[az] != present:
             return  # the node changed state again meanwhile
@@ -180,7 +187,11 @@ class LoadBalancer:
             self.dns.sort()
         elif not present and az in self.dns and len(self.dns) > 1:
             self.dns.remove(az)
+        self._dns_updated()
         self.rec.event(self.env.now, "alb.dns_" + ("added" if present else "removed"), "alb", az)
+
+    def _dns_updated(self) -> None:
+        self._dead_in_dns = any(not self.node_up[az] for az in self.dns)
 
     # --- registration and health checks --------------------------------------------------
 
@@ -193,7 +204,7 @@ class LoadBalancer:
         self.env.process(self._health_checker(target))
 
     def deregister(self, inst: Instance, on_drained: Callable[[Instance], None]) -> None:
-        """Start draining ``inst``; call ``on_drained`` when no request remains or the delay ends."""
+        """Drain ``inst``; call ``on_drained`` once no request remains or the delay ends."""
         target = self.targets.get(inst)
         if target is None:
             on_drained(inst)
@@ -201,7 +212,7 @@ class LoadBalancer:
         self._set_state(target, "draining")
         self.env.process(self._drain(target, on_drained))
 
-    def _drain(self, target: Target, on_drained: Callable[[Instance], None]):  # type: ignore[no-untyped-def]
+    def _drain(self, target: Target, on_drained: Callable[[Instance], None]) -> Process:
         inst = target.instance
         deadline = self.env.now + self.cfg.deregistration_delay
         # In-flight requests finish; polling once a second is cheap and keeps requests free of
@@ -224,7 +235,7 @@ class LoadBalancer:
         for listener in self.target_listeners:
             listener(inst, state)
 
-    def _health_checker(self, target: Target):  # type: ignore[no-untyped-def]
+    def _health_checker(self, target: Target) -> Process:
         hc = self.cfg.health_check
         inst = target.instance
         # Checks of different targets are not synchronised: a random phase within one interval.

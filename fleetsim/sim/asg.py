@@ -18,12 +18,13 @@ What is modelled (fact sheet §2):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fleetsim.config.models import AsgConfig
+from fleetsim.sim.types import Process
 from fleetsim.sim.zones import Zone
 
 if TYPE_CHECKING:
@@ -144,12 +145,12 @@ class AutoScalingGroup:
         self.env.process(self._boot(inst))
         return inst
 
-    def _retry(self) -> Iterator[simpy.Event]:
+    def _retry(self) -> Process:
         yield self.env.timeout(LAUNCH_RETRY_S)
         self._retry_scheduled = False
         self.reconcile("retry after failed launch")
 
-    def _boot(self, inst: Instance) -> Iterator[simpy.Event]:
+    def _boot(self, inst: Instance) -> Process:
         yield self.env.timeout(self._pending_time())
         if inst.state != "pending":
             return
@@ -179,7 +180,7 @@ class AutoScalingGroup:
         if self.lifecycle.get(inst) in ("Pending", "InService"):
             self.env.process(self._replace_if_still_impaired(inst))
 
-    def _replace_if_still_impaired(self, inst: Instance) -> Iterator[simpy.Event]:
+    def _replace_if_still_impaired(self, inst: Instance) -> Process:
         yield self.env.timeout(self.cfg.impaired_replacement_delay)
         if not inst.reachable and self.lifecycle.get(inst) in ("Pending", "InService"):
             self.replace(inst, "EC2 status check: impaired")
@@ -211,7 +212,7 @@ class AutoScalingGroup:
             inst.transition("shutting-down")
         self.env.process(self._finish_termination(inst))
 
-    def _finish_termination(self, inst: Instance) -> Iterator[simpy.Event]:
+    def _finish_termination(self, inst: Instance) -> Process:
         yield self.env.timeout(SHUTDOWN_S)
         if inst.state == "shutting-down":
             inst.transition("terminated")

@@ -8,10 +8,10 @@ launch there; when the AZ returns, the ASG rebalances.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from fleetsim.config.models import AzOutage
+from fleetsim.sim.types import Process
 from fleetsim.sim.zones import Zone
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class FaultSchedule:
         for fault in self.faults:
             self.env.process(self._az_outage(fault))
 
-    def _az_outage(self, fault: AzOutage) -> Iterator[simpy.Event]:
+    def _az_outage(self, fault: AzOutage) -> Process:
         yield self.env.timeout(fault.at)
         self.rec.event(self.env.now, "fault.az_outage.start", "faults", fault.az)
         self.zones[fault.az].set_up(False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from fleetsim.config.catalog import InstanceType
 
@@ -153,7 +153,7 @@ class Instance:
         done.callbacks.append(self._complete)
 
     def _complete(self, event: simpy.Event) -> None:
-        req: Request = event.value
+        req = cast("Request", event.value)
         if req.done or req not in self.active:
             # Already failed (the instance died or drained meanwhile): the timeout is stale.
             return

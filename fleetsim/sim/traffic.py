@@ -11,14 +11,15 @@ make the user give up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from fleetsim.config.models import TrafficConfig
 from fleetsim.sim.entities import Request, User
 from fleetsim.sim.shapes import LoadShape
+from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
     import simpy
@@ -88,7 +89,7 @@ class Traffic:
             first = self.env.timeout(wait, user)
             first.callbacks.append(self._after_think)
 
-    def _arrival_process(self) -> Iterator[simpy.Event]:
+    def _arrival_process(self) -> Process:
         env = self.env
         lam_max = self.shape.max_rate() / self._mean_requests
         if lam_max <= 0:
@@ -128,4 +129,4 @@ class Traffic:
         wait.callbacks.append(self._after_think)
 
     def _after_think(self, event: simpy.Event) -> None:
-        self.send_next(event.value)
+        self.send_next(cast(User, event.value))

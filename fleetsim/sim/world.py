@@ -11,7 +11,6 @@ returns a :class:`~fleetsim.record.result.Result`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import simpy
 
@@ -30,6 +29,7 @@ from fleetsim.sim.rng import RandomStreams
 from fleetsim.sim.shapes import build_shape
 from fleetsim.sim.stores import build_store
 from fleetsim.sim.traffic import Traffic
+from fleetsim.sim.types import Process
 from fleetsim.sim.zones import Zone
 
 
@@ -198,7 +198,7 @@ class World:
 
     # --- running -------------------------------------------------------------------------
 
-    def _sampler(self) -> Iterator[simpy.Event]:
+    def _sampler(self) -> Process:
         azs = self.scenario.azs
         rec = self.rec
         while True:
