@@ -1,0 +1,94 @@
+"""The whole scenario: each component's configuration plus named variants."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from fleetsim.config.alb import AlbConfig
+from fleetsim.config.app import AppConfig, InstanceConfig
+from fleetsim.config.asg import AsgConfig
+from fleetsim.config.base import Model, PosDuration
+from fleetsim.config.faults import Fault
+from fleetsim.config.state import StateConfig
+from fleetsim.config.traffic import TrafficConfig
+
+
+class RecordConfig(Model):
+    """What the recorder keeps beyond the per-second timeline."""
+
+    requests: bool = Field(False, description="keep one row per request (memory grows with load)")
+
+
+class Scenario(Model):
+    """A complete, validated scenario: everything one simulation run needs."""
+
+    name: str = "scenario"
+    description: str = ""
+    duration: PosDuration
+    seed: int = Field(0, ge=0)
+    region: str = "us-east-1"
+    azs: list[str] = Field(
+        default_factory=lambda: ["us-east-1a", "us-east-1b", "us-east-1c"],
+        min_length=1,
+        description="Availability Zones; a single letter means '<region><letter>'",
+    )
+    traffic: TrafficConfig = Field(default_factory=TrafficConfig)
+    app: AppConfig = Field(default_factory=AppConfig)
+    instance: InstanceConfig = Field(default_factory=InstanceConfig)
+    alb: AlbConfig = Field(default_factory=AlbConfig)
+    asg: AsgConfig = Field(default_factory=AsgConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
+    faults: list[Fault] = Field(default_factory=list)
+    record: RecordConfig = Field(default_factory=RecordConfig)
+    variants: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="named sets of dotted overrides, e.g. asg.min_size: 4"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_az_letters(cls, data: Any) -> Any:
+        # "a" is shorthand for "<region>a": scenarios stay portable across regions.
+        if isinstance(data, dict):
+            data = dict(data)
+            region = data.get("region", "us-east-1")
+            data.setdefault("azs", ["a", "b", "c"])
+        if isinstance(data, dict) and isinstance(data.get("azs"), list):
+            data["azs"] = [
+                f"{region}{az}" if isinstance(az, str) and len(az) == 1 else az
+                for az in data["azs"]
+            ]
+            if isinstance(data.get("faults"), list):
+                data["faults"] = [
+                    {**f, "az": f"{region}{f['az']}"}
+                    if isinstance(f, dict) and isinstance(f.get("az"), str) and len(f["az"]) == 1
+                    else f
+                    for f in data["faults"]
+                ]
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        for az in self.azs:
+            if not az.startswith(self.region) or len(az) != len(self.region) + 1:
+                raise ValueError(
+                    f"azs: {az!r} is not an Availability Zone of region {self.region!r} "
+                    f"(expected e.g. {self.region}a)"
+                )
+        if len(set(self.azs)) != len(self.azs):
+            raise ValueError(f"azs: duplicate Availability Zones in {self.azs}")
+        for i, fault in enumerate(self.faults):
+            if fault.az not in self.azs:
+                raise ValueError(
+                    f"faults.{i}.az: {fault.az!r} is not one of the scenario's AZs {self.azs}"
+                )
+        outages = sorted((f for f in self.faults if f.kind == "az_outage"), key=lambda f: f.at)
+        for a, b in itertools.pairwise(outages):
+            if a.az == b.az and b.at < a.at + a.duration:
+                raise ValueError(
+                    f"faults: two az_outage faults overlap in {a.az} "
+                    f"({a.at:g}–{a.at + a.duration:g} s and {b.at:g}–{b.at + b.duration:g} s)"
+                )
+        return self
