@@ -30,6 +30,13 @@ def packaged_scenarios() -> dict[str, str]:
     return out
 
 
+def _base_dir(source: str | Path | dict[str, Any]) -> str | None:
+    # Relative paths inside a scenario (trace files) are relative to the scenario file.
+    if isinstance(source, str | Path) and Path(source).is_file():
+        return str(Path(source).resolve().parent)
+    return None
+
+
 def _read(source: str | Path) -> tuple[dict[str, Any], str]:
     path = Path(source)
     if path.is_file():
@@ -125,7 +132,7 @@ def load_scenario(
     for key, value in items:
         apply_override(data, key, value)
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context={"base_dir": _base_dir(source)})
     except ValidationError as exc:
         raise format_validation_error(exc, Scenario, label) from None
 

@@ -13,8 +13,9 @@ from fleetsim.config.asg import AsgConfig
 from fleetsim.config.base import Model, NonNegDuration, PosDuration
 from fleetsim.config.faults import AzOutage, Fault
 from fleetsim.config.scenario import RecordConfig, Scenario
+from fleetsim.config.shapes import ConstantShape, Shape, SpikeShape, StepShape
 from fleetsim.config.state import StateConfig
-from fleetsim.config.traffic import ConstantShape, Shape, SpikeShape, StepShape, TrafficConfig
+from fleetsim.config.traffic import RetryConfig, TrafficConfig
 
 __all__ = [
     "AlbConfig",
@@ -29,6 +30,7 @@ __all__ = [
     "NonNegDuration",
     "PosDuration",
     "RecordConfig",
+    "RetryConfig",
     "Scenario",
     "Shape",
     "SpikeShape",

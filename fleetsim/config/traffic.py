@@ -2,52 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from fleetsim.config.base import Model, NonNegDuration
 from fleetsim.config.dists import Dist, Exponential, Geometric
+from fleetsim.config.shapes import ConstantShape, Shape
 
 
-class ConstantShape(Model):
-    """A constant demand of ``rate`` requests per second."""
+class RetryConfig(Model):
+    """Client retries of a failed request, before the user sees the failure.
 
-    kind: Literal["constant"] = "constant"
-    rate: float = Field(ge=0, description="demand in requests per second")
+    Attempt ``k`` (k = 1, 2, …) waits ``min(cap, base * multiplier**(k-1))`` seconds, with
+    ``full`` jitter a uniform draw in [0, that], with ``equal`` jitter half of it plus a uniform
+    draw in [0, half] (the AWS Architecture Blog's "Exponential Backoff and Jitter" schemes).
+    Retries add load exactly when the fleet is failing: a retry storm is reproducible by
+    setting ``count`` high and ``jitter: none``.
+    """
 
-
-class SpikeShape(Model):
-    """A base demand with one spike: linear rise to ``peak``, hold, linear decay to ``base``."""
-
-    kind: Literal["spike"] = "spike"
-    base: float = Field(ge=0, description="demand outside the spike, requests per second")
-    peak: float = Field(ge=0, description="demand at the top of the spike, requests per second")
-    at: NonNegDuration = Field(description="when the rise starts")
-    rise: NonNegDuration = 60.0
-    hold: NonNegDuration = 300.0
-    decay: NonNegDuration = 300.0
-
-
-class StepShape(Model):
-    """Piecewise-constant demand: ``initial`` until the first step, then each step's rate."""
-
-    kind: Literal["step"] = "step"
-    initial: float = Field(ge=0)
-    steps: list[tuple[NonNegDuration, Annotated[float, Field(ge=0)]]] = Field(
-        default_factory=list, description="[time, rate] pairs in increasing time order"
-    )
-
-    @field_validator("steps")
-    @classmethod
-    def _increasing(cls, steps: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        times = [t for t, _ in steps]
-        if times != sorted(times):
-            raise ValueError(f"step times must increase, got {times}")
-        return steps
-
-
-Shape = Annotated[ConstantShape | SpikeShape | StepShape, Field(discriminator="kind")]
+    count: int = Field(0, ge=0, le=20, description="retries per request (0: users just reload)")
+    base: NonNegDuration = Field(1.0, description="first backoff, seconds")
+    multiplier: float = Field(2.0, ge=1)
+    cap: NonNegDuration = Field(20.0, description="longest backoff, seconds")
+    jitter: Literal["none", "full", "equal"] = "full"
 
 
 class TrafficConfig(Model):
@@ -68,6 +46,7 @@ class TrafficConfig(Model):
     relogin_probability: float = Field(
         0.8, ge=0, le=1, description="chance a user whose session was lost logs in again"
     )
+    retries: RetryConfig = Field(default_factory=lambda: RetryConfig())
     warm_start: bool = Field(
         True,
         description=(

@@ -67,12 +67,14 @@ class Request:
         instance: the target serving it, once routed.
         started: when a worker began it (None while queued).
         done: True once it has an outcome.
+        attempt: 1 for the user's own request, 2, 3, … for the client's retries of it.
     """
 
-    __slots__ = ("arrived", "done", "id", "instance", "started", "user")
+    __slots__ = ("arrived", "attempt", "done", "id", "instance", "started", "user")
 
-    def __init__(self, rid: int, user: User, arrived: float) -> None:
+    def __init__(self, rid: int, user: User, arrived: float, attempt: int = 1) -> None:
         self.id = rid
+        self.attempt = attempt
         self.user = user
         self.arrived = arrived
         self.instance: Instance | None = None

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import bisect
+import math
 from typing import Protocol
 
-from fleetsim.config.models import ConstantShape, SpikeShape, StepShape
+from fleetsim.config.shapes import (
+    ConstantShape,
+    DiurnalShape,
+    ProductShape,
+    RampShape,
+    SpikeShape,
+    StepShape,
+    SumShape,
+    TraceShape,
+)
 
 
 class LoadShape(Protocol):
@@ -76,10 +86,122 @@ class Step:
         return max(self._rates)
 
 
-def build_shape(cfg: ConstantShape | SpikeShape | StepShape) -> LoadShape:
+class Ramp:
+    """Linear change between two rates."""
+
+    def __init__(self, cfg: RampShape) -> None:
+        self.cfg = cfg
+
+    def rate(self, t: float) -> float:
+        """Return the demand at ``t``."""
+        c = self.cfg
+        if t <= c.at:
+            return c.start_rate
+        if t >= c.at + c.duration:
+            return c.end_rate
+        return c.start_rate + (c.end_rate - c.start_rate) * (t - c.at) / c.duration
+
+    def max_rate(self) -> float:
+        """Return the larger end."""
+        return max(self.cfg.start_rate, self.cfg.end_rate)
+
+
+class Diurnal:
+    """A daily sinusoid around a mean."""
+
+    def __init__(self, cfg: DiurnalShape) -> None:
+        self.cfg = cfg
+        self._omega = 2 * math.pi / cfg.period
+        self._phase = (cfg.start_hour - cfg.peak_hour) * 3600.0
+
+    def rate(self, t: float) -> float:
+        """Return the demand at ``t``."""
+        c = self.cfg
+        return c.mean * (1 + c.amplitude * math.cos(self._omega * (t + self._phase)))
+
+    def max_rate(self) -> float:
+        """Return mean * (1 + amplitude)."""
+        return self.cfg.mean * (1 + self.cfg.amplitude)
+
+
+class Trace:
+    """A rate read from a trace file: piecewise constant per bin, scaled and sped up."""
+
+    def __init__(self, cfg: TraceShape) -> None:
+        from fleetsim.traces import RateTrace, load_trace, to_rate
+
+        trace = load_trace(cfg.file, format=cfg.format, on_error=cfg.on_error)
+        if not isinstance(trace, RateTrace):
+            trace = to_rate(trace, cfg.bin or 1.0)
+        self.trace = trace
+        self.cfg = cfg
+        self._factor = cfg.scale * cfg.speedup
+        self._peak = float(trace.counts.max()) / trace.bin_seconds if len(trace.counts) else 0.0
+
+    def rate(self, t: float) -> float:
+        """Return the scaled rate of the trace bin that simulated time ``t`` falls in."""
+        return self._factor * self.trace.rate_at(self.cfg.offset + t * self.cfg.speedup)
+
+    def max_rate(self) -> float:
+        """Return the scaled rate of the busiest bin."""
+        return self._factor * self._peak
+
+
+class Sum:
+    """The sum of several shapes."""
+
+    def __init__(self, parts: list[LoadShape]) -> None:
+        self.parts = parts
+
+    def rate(self, t: float) -> float:
+        """Return the sum of the parts' rates."""
+        return sum(p.rate(t) for p in self.parts)
+
+    def max_rate(self) -> float:
+        """Return the sum of the parts' bounds (a valid, possibly loose, bound)."""
+        return sum(p.max_rate() for p in self.parts)
+
+
+class Product:
+    """The product of several shapes."""
+
+    def __init__(self, parts: list[LoadShape]) -> None:
+        self.parts = parts
+
+    def rate(self, t: float) -> float:
+        """Return the product of the parts' rates."""
+        return math.prod(p.rate(t) for p in self.parts)
+
+    def max_rate(self) -> float:
+        """Return the product of the parts' bounds."""
+        return math.prod(p.max_rate() for p in self.parts)
+
+
+AnyShape = (
+    ConstantShape
+    | SpikeShape
+    | StepShape
+    | RampShape
+    | DiurnalShape
+    | TraceShape
+    | SumShape
+    | ProductShape
+)
+
+
+def build_shape(cfg: AnyShape) -> LoadShape:
     """Build the load shape described by a shape config."""
     if isinstance(cfg, ConstantShape):
         return Constant(cfg)
     if isinstance(cfg, SpikeShape):
         return Spike(cfg)
-    return Step(cfg)
+    if isinstance(cfg, StepShape):
+        return Step(cfg)
+    if isinstance(cfg, RampShape):
+        return Ramp(cfg)
+    if isinstance(cfg, DiurnalShape):
+        return Diurnal(cfg)
+    if isinstance(cfg, TraceShape):
+        return Trace(cfg)
+    parts = [build_shape(part) for part in cfg.of]
+    return Sum(parts) if isinstance(cfg, SumShape) else Product(parts)

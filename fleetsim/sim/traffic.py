@@ -5,8 +5,9 @@ the shape's maximum rate are kept with probability rate(t)/max, drawn in a loop 
 long-lived process so only accepted arrivals cost a SimPy event. The session rate is the demand
 (requests/s) divided by the mean requests per session. After each response the user thinks, then
 sends the next request; that wait is a single timeout whose callback sends the request.
-A failed request is retried after the think time; ``abandon_after_failures`` consecutive failures
-make the user give up.
+A failed request is first retried by the client (``retries``: count, exponential backoff, jitter);
+once those are used up the user sees the failure, thinks, and tries again;
+``abandon_after_failures`` consecutive failures seen by the user make them give up.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class Traffic:
         self._length = cfg.requests_per_session.sampler(streams("traffic.session_length"))
         self._think = cfg.think_time.sampler(streams("traffic.think_time"))
         self._mean_requests = cfg.requests_per_session.mean()
+        self._jitter_gen = streams("traffic.retry_jitter")
+        self._jitter_buf: list[float] = []
         self._next_user = 0
         self._next_request = 0
         self.users_started = 0
@@ -116,12 +119,35 @@ class Traffic:
         user = User(self._next_user, max(1, round(self._length())))
         self.send_next(user)
 
-    def send_next(self, user: User) -> None:
-        """Create the user's next request and hand it to the load balancer."""
+    def send_next(self, user: User, attempt: int = 1) -> None:
+        """Create the user's next request (or a retry) and hand it to the load balancer."""
         self._next_request += 1
-        req = Request(self._next_request, user, self.env.now)
+        req = Request(self._next_request, user, self.env.now, attempt)
         self.rec.arrival(req, self.env.now)
         self._send(req)
+
+    def retry_later(self, req: Request) -> bool:
+        """Schedule the client's retry of a failed request; False if its retries are used up."""
+        cfg = self.cfg.retries
+        if req.attempt > cfg.count:
+            return False
+        backoff = min(cfg.cap, cfg.base * cfg.multiplier ** (req.attempt - 1))
+        if cfg.jitter == "full":
+            backoff *= self._jitter()
+        elif cfg.jitter == "equal":
+            backoff = backoff / 2 + backoff / 2 * self._jitter()
+        wait = self.env.timeout(backoff, (req.user, req.attempt + 1))
+        wait.callbacks.append(self._after_backoff)
+        return True
+
+    def _jitter(self) -> float:
+        if not self._jitter_buf:
+            self._jitter_buf = self._jitter_gen.random(_BLOCK).tolist()
+        return self._jitter_buf.pop()
+
+    def _after_backoff(self, event: simpy.Event) -> None:
+        user, attempt = cast(tuple[User, int], event.value)
+        self.send_next(user, attempt)
 
     def think_then_send(self, user: User) -> None:
         """Schedule the user's next request after a think time."""

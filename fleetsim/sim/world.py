@@ -187,7 +187,7 @@ class World:
     def _failed(self, req: Request, now: float, cause: str) -> None:
         self.rec.fail(req, now, cause)
         user = req.user
-        if user.remaining <= 0:
+        if user.remaining <= 0 or self.traffic.retry_later(req):
             return
         user.failures += 1
         if user.failures >= self.scenario.traffic.abandon_after_failures:

@@ -1,0 +1,168 @@
+"""Load shapes: the demand curve, in requests per second, that traffic follows.
+
+Shapes are ``constant``, ``step``, ``ramp``, ``spike`` (rise, hold, decay), ``diurnal`` (a
+sinusoid with a peak hour), ``trace`` (a rate read from a file, scaled and time-compressed) and the
+composites ``sum`` and ``product`` of other shapes. Every shape is a model with a ``kind`` tag.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from fleetsim.config.base import Model, NonNegDuration, PosDuration
+
+
+class ConstantShape(Model):
+    """A constant demand of ``rate`` requests per second."""
+
+    kind: Literal["constant"] = "constant"
+    rate: float = Field(ge=0, description="demand in requests per second")
+
+
+class SpikeShape(Model):
+    """A base demand with one spike: linear rise to ``peak``, hold, linear decay to ``base``."""
+
+    kind: Literal["spike"] = "spike"
+    base: float = Field(ge=0, description="demand outside the spike, requests per second")
+    peak: float = Field(ge=0, description="demand at the top of the spike, requests per second")
+    at: NonNegDuration = Field(description="when the rise starts")
+    rise: NonNegDuration = 60.0
+    hold: NonNegDuration = 300.0
+    decay: NonNegDuration = 300.0
+
+
+class StepShape(Model):
+    """Piecewise-constant demand: ``initial`` until the first step, then each step's rate."""
+
+    kind: Literal["step"] = "step"
+    initial: float = Field(ge=0)
+    steps: list[tuple[NonNegDuration, Annotated[float, Field(ge=0)]]] = Field(
+        default_factory=list, description="[time, rate] pairs in increasing time order"
+    )
+
+    @field_validator("steps")
+    @classmethod
+    def _increasing(cls, steps: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        times = [t for t, _ in steps]
+        if times != sorted(times):
+            raise ValueError(f"step times must increase, got {times}")
+        return steps
+
+
+class RampShape(Model):
+    """Linear change from ``start_rate`` to ``end_rate`` over [``at``, ``at + duration``]."""
+
+    kind: Literal["ramp"] = "ramp"
+    start_rate: float = Field(ge=0)
+    end_rate: float = Field(ge=0)
+    at: NonNegDuration = 0.0
+    duration: PosDuration
+
+
+class DiurnalShape(Model):
+    """A daily sinusoid: ``mean * (1 + amplitude * cos(2π (hour - peak_hour) / 24))``.
+
+    ``start_hour`` is the clock hour at simulated time 0, so a run can start at night.
+    """
+
+    kind: Literal["diurnal"] = "diurnal"
+    mean: float = Field(ge=0, description="daily mean demand, requests per second")
+    amplitude: float = Field(0.5, ge=0, le=1, description="relative swing around the mean")
+    peak_hour: float = Field(14.0, ge=0, lt=24)
+    start_hour: float = Field(0.0, ge=0, lt=24)
+    period: PosDuration = 86400.0
+
+
+class TraceShape(Model):
+    """Demand read from a rate trace file, each bin's count spread as Poisson within the bin.
+
+    ``file`` is a path (relative paths are relative to the scenario file) or the name of a
+    packaged trace (``nasa-1995-07-13``). The rate is multiplied by ``scale``; ``speedup``
+    compresses time (2 plays an hour of trace in 30 simulated minutes, doubling the rate), and
+    ``offset`` skips the start of the trace (trace time at simulated time 0).
+    """
+
+    kind: Literal["trace"] = "trace"
+    file: str
+    format: Literal["auto", "rate_csv", "cloudwatch", "requests_csv", "clf", "alb"] = "auto"
+    scale: float = Field(1.0, gt=0)
+    speedup: float = Field(1.0, gt=0)
+    offset: NonNegDuration = 0.0
+    bin: PosDuration | None = Field(
+        None, description="seconds per bin when binning a request-level file (default 1)"
+    )
+    on_error: Literal["raise", "skip"] = "raise"
+
+    @field_validator("file")
+    @classmethod
+    def _resolve(cls, value: str, info: ValidationInfo) -> str:
+        packaged = _packaged_trace(value)
+        if packaged is not None:
+            return str(packaged)
+        path = Path(value).expanduser()
+        base = (info.context or {}).get("base_dir")
+        if not path.is_absolute() and base is not None:
+            path = Path(base) / path
+        if not path.is_file():
+            raise ValueError(f"trace file {value!r} not found (looked at {path})")
+        return str(path)
+
+
+def _packaged_trace(name: str) -> Path | None:
+    # Packaged traces are found by their file name without extensions, "_" read as "-":
+    # "nasa-1995-07-13" is fleetsim/data/traces/nasa_1995-07-13_per_second.csv.gz.
+    folder = resources.files("fleetsim") / "data" / "traces"
+    wanted = name.replace("_", "-")
+    for entry in folder.iterdir():
+        stem = entry.name.split(".")[0].replace("_", "-")
+        if entry.is_file() and not entry.name.endswith(".md") and stem.startswith(wanted):
+            return Path(str(entry))
+    return None
+
+
+class SumShape(Model):
+    """The sum of several shapes (e.g. a diurnal base plus a spike)."""
+
+    kind: Literal["sum"] = "sum"
+    of: list[Shape] = Field(min_length=1)
+
+
+class ProductShape(Model):
+    """The product of several shapes (e.g. a trace modulated by a 0–1 multiplier)."""
+
+    kind: Literal["product"] = "product"
+    of: list[Shape] = Field(min_length=1)
+
+
+Shape = Annotated[
+    ConstantShape
+    | SpikeShape
+    | StepShape
+    | RampShape
+    | DiurnalShape
+    | TraceShape
+    | SumShape
+    | ProductShape,
+    Field(discriminator="kind"),
+]
+"""Any load shape."""
+
+SumShape.model_rebuild()
+ProductShape.model_rebuild()
+
+
+__all__ = [
+    "ConstantShape",
+    "DiurnalShape",
+    "ProductShape",
+    "RampShape",
+    "Shape",
+    "SpikeShape",
+    "StepShape",
+    "SumShape",
+    "TraceShape",
+]
