@@ -44,7 +44,10 @@ _LINE = re.compile(
     r"(?P<host>\S+) +(?P<ident>\S+) +(?P<user>\S+) +"
     r"\[(?P<day>\d\d)/(?P<month>[A-Za-z]{3})/(?P<year>\d{4}):"
     r"(?P<hh>\d\d):(?P<mm>\d\d):(?P<ss>\d\d) (?P<zone>[+-]\d{4})\] +"
-    r'"(?P<request>.*?)" +(?P<status>\d{3}|-) +(?P<bytes>\d+|-)(?:\s|$)'
+    # The request runs to the first quote followed by " status bytes"; written as runs of
+    # non-quote characters (fast on long URLs) rather than a lazy ".*?".
+    r'"(?P<request>[^"]*(?:"(?! +(?:\d{3}|-) +(?:\d+|-)(?:\s|$))[^"]*)*)"'
+    r" +(?P<status>\d{3}|-) +(?P<bytes>\d+|-)(?:\s|$)"
 )
 _HEAD = re.compile(r"(?P<host>\S+) +(?P<ident>\S+) +(?P<user>\S+) +\[(?P<stamp>[^\]]*)\] *")
 _STATUS_BYTES = re.compile(r" +(\d{3}|-) +(\d+|-)(?:\s|$)")
