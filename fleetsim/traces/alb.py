@@ -384,25 +384,24 @@ def _scan(path: Path, on_error: OnError, tally: ScanTally) -> Iterator[tuple[int
         yield number, epoch
 
 
-def _first_record(path: Path, on_error: OnError) -> AlbRecord:
-    skipped = 0
-    for number, text in numbered_lines(path):
-        try:
-            return parse_alb_line(text, path=path, line=number)
-        except TraceError:
-            if on_error == "raise":
-                raise
-            skipped += 1
-    if skipped:
-        raise TraceError(path, f"has no valid ALB log entry ({skipped} malformed lines skipped)")
+def _first_arrival(path: Path, on_error: OnError) -> datetime:
+    """Return the first valid entry's request_creation_time, checked as the scan does."""
+    tally = ScanTally()
+    for _, epoch in _scan(path, on_error, tally):
+        return datetime.fromtimestamp(epoch, UTC)
+    if tally.skipped:
+        raise TraceError(
+            path, f"has no valid ALB log entry ({tally.skipped} malformed lines skipped)"
+        )
     raise TraceError(path, "is empty", allowed="an ALB access log needs at least one entry")
 
 
 def read_alb(path: str | os.PathLike[str], *, on_error: OnError = "raise") -> RequestTrace:
     """Open an ALB access log as a streamed request trace of request arrivals.
 
-    Arrival times come from ``request_creation_time``. The first valid entry is fully
-    parsed immediately (to fix ``start`` and fail early on a foreign file).
+    Arrival times come from ``request_creation_time``. The first valid entry is read
+    immediately (to fix ``start`` and fail early on a foreign file); like every later
+    line, it is only checked for its field count and ``request_creation_time``.
 
     Args:
         path: Log file, plain or gzip-compressed (as delivered by ALB to S3).
@@ -419,10 +418,9 @@ def read_alb(path: str | os.PathLike[str], *, on_error: OnError = "raise") -> Re
     """
     mode = check_on_error(on_error)
     source = Path(path)
-    first = _first_record(source, mode)
     return RequestTrace(
         source=source,
-        start=first.request_creation_time,
+        start=_first_arrival(source, mode),
         format="alb",
         time_field="request_creation_time",
         on_error=mode,

@@ -168,6 +168,16 @@ def test_full_parse_checks_field_types(old: str, new: str, field: str) -> None:
         parse_alb_line(SAMPLES[0].replace(old, new, 1))
 
 
+def test_arrival_stream_checks_only_what_it_uses(tmp_path: Path) -> None:
+    odd = SAMPLES[0].replace(" 200 200 34 366 ", " 200 200 x 366 ")
+    path = write(tmp_path / "odd.log", odd + "\n" + SAMPLES[1] + "\n")
+    assert read_alb(path).count() == 2  # first line or not, only the arrival time matters
+    with pytest.raises(TraceError, match=r"line 1, field 'received_bytes': 'x'"):
+        list(iter_alb_records(path))
+
+
 def test_empty_alb(tmp_path: Path) -> None:
     with pytest.raises(TraceError, match="is empty"):
         read_alb(write(tmp_path / "e.log", ""))
+    with pytest.raises(TraceError, match=r"no valid ALB log entry \(1 malformed"):
+        read_alb(write(tmp_path / "j.log", "junk\n"), on_error="skip")
