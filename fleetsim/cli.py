@@ -18,6 +18,7 @@ from typing import Any
 from fleetsim.config import ConfigError, Scenario, load_scenario, load_variants, packaged_scenarios
 from fleetsim.record.invariants import InvariantError
 from fleetsim.record.result import Result
+from fleetsim.traces import TraceError
 
 
 def _fmt(value: Any) -> str:
@@ -154,6 +155,22 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_traces_inspect(args: argparse.Namespace) -> int:
+    from fleetsim.traces import format_inspection, inspect_trace
+    from fleetsim.traces.packaged import find_packaged_trace
+
+    path = args.file if Path(args.file).exists() else find_packaged_trace(args.file) or args.file
+    options: dict[str, Any] = {"on_error": args.on_error}
+    if args.trace_format != "auto":
+        options["format"] = args.trace_format
+    info = inspect_trace(path, **options)
+    if args.format == "json":
+        print(json.dumps(info, default=str))
+    else:
+        print(format_inspection(info))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``fleetsim`` command."""
     parser = argparse.ArgumentParser(
@@ -194,6 +211,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the scenario JSON Schema")
     p.set_defaults(func=_cmd_schema)
 
+    p = sub.add_parser("traces", help="work with traffic trace files")
+    traces = p.add_subparsers(dest="traces_command", required=True)
+    p = traces.add_parser("inspect", help="span, resolution, mean/peak rate, biggest spike")
+    p.add_argument("file", help="rate CSV, CloudWatch export, request CSV, CLF or ALB log (.gz ok)")
+    p.add_argument(
+        "--trace-format",
+        default="auto",
+        choices=["auto", "rate_csv", "cloudwatch", "requests_csv", "clf", "alb"],
+    )
+    p.add_argument("--on-error", choices=["raise", "skip"], default="raise")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=_cmd_traces_inspect)
+
     p = sub.add_parser("scenarios", help="list the packaged scenarios and their questions")
     p.set_defaults(func=_cmd_scenarios)
     return parser
@@ -209,6 +239,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"fleetsim: invalid scenario: {exc}", file=sys.stderr)
+        return 2
+    except TraceError as exc:
+        if args.debug:
+            raise
+        print(f"fleetsim: bad trace: {exc}", file=sys.stderr)
         return 2
     except InvariantError as exc:
         if args.debug:

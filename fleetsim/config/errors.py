@@ -62,6 +62,11 @@ _UNION_TAGS = {
     "empirical",
     "geometric",
     "az_outage",
+    "ramp",
+    "diurnal",
+    "trace",
+    "sum",
+    "product",
 }
 
 

@@ -7,11 +7,10 @@ composites ``sum`` and ``product`` of other shapes. Every shape is a model with 
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from fleetsim.config.base import Model, NonNegDuration, PosDuration
 
@@ -96,11 +95,26 @@ class TraceShape(Model):
         None, description="seconds per bin when binning a request-level file (default 1)"
     )
     on_error: Literal["raise", "skip"] = "raise"
+    exact: bool = Field(
+        False,
+        description=(
+            "request-level files only: replay every line as one single-request visit at its "
+            "own time instead of drawing Poisson arrivals from the binned rate"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _exact_needs_scale_one(self) -> TraceShape:
+        if self.exact and self.scale != 1:
+            raise ValueError("exact replay sends each logged request once: scale must be 1")
+        return self
 
     @field_validator("file")
     @classmethod
     def _resolve(cls, value: str, info: ValidationInfo) -> str:
-        packaged = _packaged_trace(value)
+        from fleetsim.traces.packaged import find_packaged_trace
+
+        packaged = find_packaged_trace(value)
         if packaged is not None:
             return str(packaged)
         path = Path(value).expanduser()
@@ -110,18 +124,6 @@ class TraceShape(Model):
         if not path.is_file():
             raise ValueError(f"trace file {value!r} not found (looked at {path})")
         return str(path)
-
-
-def _packaged_trace(name: str) -> Path | None:
-    # Packaged traces are found by their file name without extensions, "_" read as "-":
-    # "nasa-1995-07-13" is fleetsim/data/traces/nasa_1995-07-13_per_second.csv.gz.
-    folder = resources.files("fleetsim") / "data" / "traces"
-    wanted = name.replace("_", "-")
-    for entry in folder.iterdir():
-        stem = entry.name.split(".")[0].replace("_", "-")
-        if entry.is_file() and not entry.name.endswith(".md") and stem.startswith(wanted):
-            return Path(str(entry))
-    return None
 
 
 class SumShape(Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Iterator
 from typing import Protocol
 
 from fleetsim.config.shapes import (
@@ -145,6 +146,32 @@ class Trace:
     def max_rate(self) -> float:
         """Return the scaled rate of the busiest bin."""
         return self._factor * self._peak
+
+
+def replay_times(cfg: TraceShape) -> Iterator[float]:
+    """Yield the simulated arrival times of a request-level trace replayed exactly, in order.
+
+    Trace time ``offset + t * speedup`` plays at simulated time ``t``; requests before the
+    offset are skipped. Out-of-order log lines (up to a minute late) are put back in order.
+
+    Raises:
+        TraceError: if the file is a rate trace (it has no individual requests to replay).
+    """
+    from fleetsim.traces import RequestTrace, TraceError, load_trace
+
+    trace = load_trace(cfg.file, format=cfg.format, on_error=cfg.on_error)
+    if not isinstance(trace, RequestTrace):
+        raise TraceError(
+            path=cfg.file,
+            line=None,
+            field="traffic.shape.exact",
+            value="true",
+            problem="is a rate trace, not a request-level log",
+            allowed="set exact: false to draw Poisson arrivals from its rates",
+        )
+    offset, speedup = cfg.offset, cfg.speedup
+    # Loaded here, eagerly, so a bad file fails when the world is built, not inside the run.
+    return ((t - offset) / speedup for t in trace.iter_sorted(max_lag=60.0) if t >= offset)
 
 
 class Sum:

@@ -12,14 +12,15 @@ once those are used up the user sees the failure, thinks, and tries again;
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
-from fleetsim.config.models import TrafficConfig
+from fleetsim.config.shapes import TraceShape
+from fleetsim.config.traffic import TrafficConfig
 from fleetsim.sim.entities import Request, User
-from fleetsim.sim.shapes import LoadShape
+from fleetsim.sim.shapes import LoadShape, replay_times
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
@@ -64,6 +65,10 @@ class Traffic:
         self._think = cfg.think_time.sampler(streams("traffic.think_time"))
         self._mean_requests = cfg.requests_per_session.mean()
         self._jitter_gen = streams("traffic.retry_jitter")
+        shape_cfg = cfg.shape
+        self._replay: Iterator[float] | None = None
+        if isinstance(shape_cfg, TraceShape) and shape_cfg.exact:
+            self._replay = replay_times(shape_cfg)
         self._jitter_buf: list[float] = []
         self._next_user = 0
         self._next_request = 0
@@ -71,6 +76,9 @@ class Traffic:
 
     def start(self) -> None:
         """Start the arrival process (and, with ``warm_start``, the users already in progress)."""
+        if self._replay is not None:
+            self.env.process(self._replay_process(self._replay))
+            return
         if self.cfg.warm_start:
             self._warm_start()
         self.env.process(self._arrival_process())
@@ -91,6 +99,18 @@ class Traffic:
             wait = self._think() if memoryless else gen.random() * self._think()
             first = self.env.timeout(wait, user)
             first.callbacks.append(self._after_think)
+
+    def _replay_process(self, times: Iterator[float]) -> Process:
+        # Exact replay: each logged request is one visit of one request, at its logged time.
+        env = self.env
+        for t in times:
+            if t >= self.duration:
+                return
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            self._next_user += 1
+            self.users_started += 1
+            self.send_next(User(self._next_user, 1))
 
     def _arrival_process(self) -> Process:
         env = self.env

@@ -32,3 +32,18 @@ def packaged_trace_path(name: str = NASA_LAUNCH_DAY) -> Path:
     if not resource.is_file():
         raise FileNotFoundError(f"fleetsim ships no trace named {name!r}")
     return Path(str(resource))
+
+
+def find_packaged_trace(name: str) -> Path | None:
+    """Return the packaged trace a short name refers to, or None.
+
+    Short names are file names without extensions, ``_`` read as ``-``, matched by prefix:
+    ``nasa-1995-07-13`` is ``nasa_1995-07-13_per_second.csv.gz``.
+    """
+    folder = resources.files("fleetsim").joinpath("data", "traces")
+    wanted = name.replace("_", "-")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        stem = entry.name.split(".")[0].replace("_", "-")
+        if entry.is_file() and not entry.name.endswith(".md") and stem.startswith(wanted):
+            return Path(str(entry))
+    return None

@@ -107,3 +107,33 @@ def test_missing_file_is_a_clear_error():
     proc = run("run", "nowhere.yaml", check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "nowhere.yaml" in proc.stderr
+
+
+def test_traces_inspect_packaged_trace():
+    out = run("traces", "inspect", "nasa-1995-07-13").stdout
+    assert "134,203 requests" in out and "20.000 req/s" in out and "13:32:58" in out
+
+
+def test_traces_inspect_bad_file_names_line_and_field(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("timestamp,requests\n2020-01-01T00:00:00Z,5\n2020-01-01T00:00:01Z,-3\n")
+    proc = run("traces", "inspect", str(bad), check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "line 3" in proc.stderr and "'requests'" in proc.stderr
+    skipped = run("traces", "inspect", str(bad), "--on-error", "skip").stdout
+    assert "Skipped lines  1" in skipped
+
+
+def test_nasa_launch_day_runs_from_the_cli():
+    proc = run(
+        "run",
+        "nasa-launch-day",
+        "--variant",
+        "sized-for-peak",
+        "--set",
+        "duration=10m",
+        "--format",
+        "json",
+    )
+    summary = json.loads(proc.stdout)
+    assert summary["requests_total"] > 10_000 and summary["invariants_ok"]
