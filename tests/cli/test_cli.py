@@ -116,7 +116,8 @@ def test_traces_inspect_packaged_trace():
 
 def test_traces_inspect_bad_file_names_line_and_field(tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("timestamp,requests\n2020-01-01T00:00:00Z,5\n2020-01-01T00:00:01Z,-3\n")
+    rows = [f"2020-01-01T00:00:0{i}Z,{n}" for i, n in enumerate([5, -3, 4, 2, 7])]
+    bad.write_text("timestamp,requests\n" + "\n".join(rows) + "\n")
     proc = run("traces", "inspect", str(bad), check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "line 3" in proc.stderr and "'requests'" in proc.stderr
