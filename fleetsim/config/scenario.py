@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -12,7 +12,7 @@ from fleetsim.config.app import AppConfig, InstanceConfig
 from fleetsim.config.asg import AsgConfig
 from fleetsim.config.base import Model, PosDuration
 from fleetsim.config.faults import Fault
-from fleetsim.config.state import StateConfig
+from fleetsim.config.state import StateConfig, apply_design, check_state_azs, expand_state_azs
 from fleetsim.config.traffic import TrafficConfig
 
 
@@ -30,6 +30,13 @@ class Scenario(Model):
     duration: PosDuration
     seed: int = Field(0, ge=0)
     region: str = "us-east-1"
+    design: Literal["stateful", "stateless"] | None = Field(
+        None,
+        description=(
+            "preset bundle: stateful = sticky sessions in instance memory + uploads on instance "
+            "disk; stateless = Redis Multi-AZ sessions + S3 uploads; fields still override it"
+        ),
+    )
     azs: list[str] = Field(
         default_factory=lambda: ["us-east-1a", "us-east-1b", "us-east-1c"],
         min_length=1,
@@ -68,6 +75,21 @@ class Scenario(Model):
                     for f in data["faults"]
                 ]
         return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _design_preset(cls, data: Any) -> Any:
+        # The preset goes under the file's own values; AZ letters in state.redis are expanded
+        # here too, so this validator does not depend on running after _expand_az_letters.
+        if isinstance(data, dict):
+            data = apply_design(dict(data))
+            expand_state_azs(data, str(data.get("region", "us-east-1")))
+        return data
+
+    @model_validator(mode="after")
+    def _state_azs(self) -> Scenario:
+        check_state_azs(self.state, self.azs)
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -47,6 +47,9 @@ class TrafficConfig(Model):
         0.8, ge=0, le=1, description="chance a user whose session was lost logs in again"
     )
     retries: RetryConfig = Field(default_factory=lambda: RetryConfig())
+    upload_fraction: float = Field(
+        0.0, ge=0, le=1, description="share of requests that upload a file (see state.uploads)"
+    )
     warm_start: bool = Field(
         True,
         description=(

@@ -1,8 +1,9 @@
 """Conservation checks run at the end of every simulation.
 
 Every request ends in exactly one outcome (or is still in flight when the run stops); every
-session ends exactly once (completed, lost with a cause, abandoned, or active at the end). A run
-whose ledger does not balance raises :class:`InvariantError` instead of returning a Result.
+session ends exactly once (completed, lost with a cause, abandoned, expired, or active at the
+end). A run whose ledger does not balance raises :class:`InvariantError` instead of returning a
+Result.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def check_ledger(rec: Recorder) -> list[Check]:
         ),
         Check("requests: none in flight below zero", rec.in_system >= 0, f"{rec.in_system}"),
         Check(
-            "sessions: created = completed + lost + abandoned + active",
+            "sessions: created = completed + lost + abandoned + expired + active",
             rec.sessions_created == ended,
             f"{rec.sessions_created} vs {outcomes}",
         ),

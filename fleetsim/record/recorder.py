@@ -92,6 +92,9 @@ class Recorder:
         self.lost_by_cause: dict[str, int] = {}
         self.session_rows: list[tuple[Any, ...]] = []
         self.double_session_ends = 0
+        self.uploads_total = 0
+        self.uploads_lost = 0
+        self.uploads_lost_by_cause: dict[str, int] = {}
         self.events: list[tuple[float, str, str, str | None, str | None, str]] = []
         self.levels: list[tuple[Any, ...]] = []
         self.level_columns: list[str] = []
@@ -182,7 +185,7 @@ class Recorder:
     def session_ended(
         self, session: Session, now: float, outcome: str, cause: str | None = None
     ) -> None:
-        """Record a session's single outcome: completed, lost (with a cause), abandoned, active."""
+        """Record a session's one outcome: completed, lost (cause), abandoned, expired, active."""
         if session.ended:
             self.double_session_ends += 1
             return
@@ -204,6 +207,17 @@ class Recorder:
                 home.az if home is not None else None,
             )
         )
+
+    # --- uploads -------------------------------------------------------------------------
+
+    def upload_stored(self) -> None:
+        """Count a file stored by a successful upload."""
+        self.uploads_total += 1
+
+    def uploads_lost_add(self, count: int, cause: str) -> None:
+        """Count ``count`` stored files lost with ``cause`` (e.g. instance_terminated)."""
+        self.uploads_lost += count
+        self.uploads_lost_by_cause[cause] = self.uploads_lost_by_cause.get(cause, 0) + count
 
     # --- events and levels ---------------------------------------------------------------
 

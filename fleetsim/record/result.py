@@ -8,7 +8,7 @@ Frames (all times in seconds from the start of the run, money in USD):
   ``in_service_<az>`` per AZ, ``pending``, ``healthy_targets``, ``busy_workers``, ``queued``,
   ``sessions_active``.
 * ``sessions`` — one row per session: ``session``, ``user``, ``start``, ``end``, ``outcome``
-  (completed, lost, abandoned, active), ``cause`` (for lost), ``requests``, ``home_az``.
+  (completed, lost, abandoned, expired, active), ``cause`` (for lost), ``requests``, ``home_az``.
 * ``events`` — ``time``, ``kind``, ``scope``, ``az``, ``instance``, ``detail``.
 * ``requests`` — only with ``record.requests: true``: ``request``, ``user``, ``arrived``,
   ``ended``, ``outcome``, ``instance``.
@@ -42,7 +42,7 @@ class Result:
         seed: the seed the run used.
         recorder: the run's ledger.
         instance_seconds: billed EC2 seconds by instance type.
-        cost_usd: cost by item (``ec2:<type>``).
+        cost_usd: cost by item (``ec2:<type>``, ``elasticache:<node type>``, ``dynamodb:…``).
         checks: the invariants checked at the end of the run.
         meta: run facts that are not results (wall-clock seconds, fleetsim version).
     """
@@ -81,11 +81,14 @@ class Result:
             "sessions_lost": outcomes.get("lost", 0),
             "sessions_abandoned": outcomes.get("abandoned", 0),
             "sessions_active_at_end": outcomes.get("active", 0),
+            "sessions_expired": outcomes.get("expired", 0),
             "lost_by_cause": dict(sorted(rec.lost_by_cause.items())),
             "latency_mean_s": rec.latency_total / rec.requests_ok if rec.requests_ok else math.nan,
             "latency_p50_s": rec.latency_quantile(0.50),
             "latency_p95_s": rec.latency_quantile(0.95),
             "latency_p99_s": rec.latency_quantile(0.99),
+            "uploads_total": rec.uploads_total,
+            "uploads_lost": rec.uploads_lost,
             "instances_launched": self.instances_launched,
             "instance_hours": sum(self.instance_seconds.values()) / 3600.0,
             "cost_usd": sum(self.cost_usd.values()),

@@ -21,9 +21,13 @@ class Session:
         created: simulated time of the login.
         home: the instance holding it when sessions live on instances (else None).
         ended: set once the session has an outcome (the ledger refuses a second one).
+        touched: last time a request read it (idle expiry counts from here).
+        written: last time a request wrote it (a failover loses writes newer than the lag).
+        lost: set by an external store when it destroys the session's data (the loss cause,
+            or ``expired`` if it had already expired); the user finds out at the next request.
     """
 
-    __slots__ = ("created", "ended", "home", "id", "requests", "user")
+    __slots__ = ("created", "ended", "home", "id", "lost", "requests", "touched", "user", "written")
 
     def __init__(self, sid: int, user: User, created: float, home: Instance | None) -> None:
         self.id = sid
@@ -32,6 +36,9 @@ class Session:
         self.home = home
         self.requests = 0
         self.ended = False
+        self.touched = created
+        self.written = created
+        self.lost: str | None = None
 
 
 class User:
@@ -68,9 +75,21 @@ class Request:
         started: when a worker began it (None while queued).
         done: True once it has an outcome.
         attempt: 1 for the user's own request, 2, 3, … for the client's retries of it.
+        extra: seconds added to its service time (session-store and upload round trips).
+        upload: True if it uploads a file.
     """
 
-    __slots__ = ("arrived", "attempt", "done", "id", "instance", "started", "user")
+    __slots__ = (
+        "arrived",
+        "attempt",
+        "done",
+        "extra",
+        "id",
+        "instance",
+        "started",
+        "upload",
+        "user",
+    )
 
     def __init__(self, rid: int, user: User, arrived: float, attempt: int = 1) -> None:
         self.id = rid
@@ -80,3 +99,5 @@ class Request:
         self.instance: Instance | None = None
         self.started: float | None = None
         self.done = False
+        self.extra = 0.0
+        self.upload = False

@@ -149,7 +149,8 @@ class Instance:
         self.busy += 1
         req.started = self.env.now
         self.active.add(req)
-        done = self.env.timeout(self._cpu_time() / self._speed, req)
+        # Store round trips hold the worker (a synchronous app), so they add to service time.
+        done = self.env.timeout(self._cpu_time() / self._speed + req.extra, req)
         done.callbacks.append(self._complete)
 
     def _complete(self, event: simpy.Event) -> None:

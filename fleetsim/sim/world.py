@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import simpy
 
 from fleetsim.config.catalog import AMI_PROFILES, instance_type
@@ -28,6 +29,7 @@ from fleetsim.sim.instance import Instance
 from fleetsim.sim.rng import RandomStreams
 from fleetsim.sim.shapes import build_shape
 from fleetsim.sim.stores import build_store
+from fleetsim.sim.stores.uploads import UploadStore
 from fleetsim.sim.traffic import Traffic
 from fleetsim.sim.types import Process
 from fleetsim.sim.zones import Zone
@@ -49,7 +51,15 @@ class World:
         self.rec = Recorder(scenario.duration, keep_requests=scenario.record.requests)
         self.zones = {az: Zone(az) for az in scenario.azs}
         self.itype = instance_type(scenario.instance.type)
-        self.store = build_store(scenario.state.sessions)
+        self.store = build_store(scenario.state, self.env, self.rec, self.zones)
+        self.uploads = UploadStore(scenario.state, self.rec)
+        self._timeout = scenario.state.session_timeout
+        self._write_fraction = scenario.state.write_fraction
+        self._upload_fraction = scenario.traffic.upload_fraction
+        self._writes = self.streams.stream("state.writes")
+        self._upload_draws = self.streams.stream("traffic.uploads")
+        self._w: list[float] = []
+        self._u: list[float] = []
         self.sessions: dict[int, Session] = {}
         self._next_session = 0
         self._next_instance = 0
@@ -140,42 +150,95 @@ class World:
 
     # --- the application: a routed request meets its session -----------------------------
 
-    def _login(self, user: User, inst: Instance) -> None:
+    def _login(self, user: User, inst: Instance) -> str | None:
+        """Create the user's session; return the failure cause if the store refuses it."""
         self._next_session += 1
         session = self.store.login(self._next_session, user, inst, self.env.now)
+        if isinstance(session, str):
+            return session
         user.session = session
         self.sessions[session.id] = session
         self.rec.session_created(session)
+        return None
 
     def _end_session(self, user: User, outcome: str, cause: str | None = None) -> None:
         session = user.session
-        if session is not None:
-            self.rec.session_ended(session, self.env.now, outcome, cause)
-            del self.sessions[session.id]
-            user.session = None
+        if session is None:
+            return
+        at = self.env.now
+        if outcome in ("abandoned", "active") and session.lost is not None:
+            # The store destroyed the data before the user noticed: the loss is what happened.
+            lost = session.lost
+            outcome, cause = ("expired", None) if lost == "expired" else ("lost", lost)
+        elif outcome == "active" and at - session.touched >= self._timeout:
+            outcome = "expired"
+        if outcome == "expired":
+            at = session.touched + self._timeout
+        if outcome in ("completed", "expired"):
+            self.store.forget(session)
+        self.rec.session_ended(session, at, outcome, cause)
+        del self.sessions[session.id]
+        user.session = None
+
+    def _draw(self, blocks: list[float], gen: np.random.Generator) -> float:
+        if not blocks:
+            blocks.extend(gen.random(4096).tolist())
+        return blocks.pop()
 
     def _routed(self, req: Request, inst: Instance) -> None:
         user = req.user
         session = user.session
+        now = self.env.now
+        store = self.store
+        write = session is None
+        if store.external:
+            write = write or self._draw(self._w, self._writes) < self._write_fraction
+            cost = store.access(inst, now, write)
+            if isinstance(cost, str):
+                # The store cannot be reached or refuses: the application answers 500.
+                self._failed(req, now, cost)
+                return
+            req.extra = cost
         if session is None:
-            if user.remaining > 0:
-                self._login(user, inst)
+            if user.remaining > 0 and (cause := self._login(user, inst)) is not None:
+                self._failed(req, now, cause)
+                return
         else:
-            cause = self.store.check(session, inst)
+            # Order matters: data the store destroyed, then idle expiry, then where it lives.
+            cause = session.lost
+            if cause is None:
+                cause = "expired" if now - session.touched >= self._timeout else None
+            if cause is None:
+                cause = store.check(session, inst)
             if cause is not None:
-                self._end_session(user, "lost", cause)
+                if cause == "expired":
+                    self._end_session(user, "expired")
+                else:
+                    self._end_session(user, "lost", cause)
                 if self._relogin.random() < self.scenario.traffic.relogin_probability:
-                    self._login(user, inst)
+                    if (cause := self._login(user, inst)) is not None:
+                        self._failed(req, now, cause)
+                        return
                 else:
                     user.remaining = 0  # sees the login page and leaves
+            else:
+                session.touched = now
+                if write:
+                    session.written = now
         if user.session is not None:
             user.session.requests += 1
+        share = self._upload_fraction
+        if share and self._draw(self._u, self._upload_draws) < share:
+            req.upload = True
+            req.extra += self.uploads.latency
         inst.accept(req)
 
     # --- the user: reaction to each response ---------------------------------------------
 
     def _served(self, req: Request, now: float) -> None:
         self.rec.ok(req, now)
+        if req.upload and req.instance is not None:
+            self.uploads.stored(req.instance)
         user = req.user
         user.failures = 0
         user.remaining -= 1
@@ -239,6 +302,7 @@ class World:
         self.env.run(until=duration)
         for session in list(self.sessions.values()):
             self._end_session(session.user, "active")
+        self.uploads.settle(self.asg.all_instances)
         checks = assert_ledger(self.rec)
         seconds: dict[str, float] = {}
         for inst in self.asg.all_instances:
@@ -248,6 +312,7 @@ class World:
             f"ec2:{key}": s / 3600.0 * instance_type(key).price_usd_hour
             for key, s in seconds.items()
         }
+        cost.update(self.store.cost_usd(duration))
         return Result(
             scenario=self.scenario.model_dump(mode="json"),
             seed=self.seed,
