@@ -173,8 +173,9 @@ class DaskExecutor:
 
         self.retries = retries
         self._cluster: Any = None
+        self.client: Any
         if scheduler is not None:
-            self._client = Client(scheduler)
+            self.client = Client(scheduler)
         else:
             # One thread per worker: a simulation holds the GIL, threads would only queue.
             self._cluster = LocalCluster(
@@ -183,14 +184,14 @@ class DaskExecutor:
                 processes=True,
                 dashboard_address=None,
             )
-            self._client = Client(self._cluster)
+            self.client = Client(self._cluster)
 
     def imap_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]:
         """Yield ``(i, fn(tasks[i]))`` as the cluster finishes them."""
         from distributed import as_completed
 
         futures = [
-            self._client.submit(fn, task, pure=False, retries=self.retries) for task in tasks
+            self.client.submit(fn, task, pure=False, retries=self.retries) for task in tasks
         ]
         index = {f.key: i for i, f in enumerate(futures)}
         for future in as_completed(futures):
@@ -199,7 +200,7 @@ class DaskExecutor:
 
     def close(self) -> None:
         """Close the client and, if this executor started it, the local cluster."""
-        self._client.close()
+        self.client.close()
         if self._cluster is not None:
             self._cluster.close()
 
