@@ -120,7 +120,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _make_executor(args: argparse.Namespace) -> Any:
     from fleetsim.analysis.executors import make_executor
 
-    return make_executor(args.executor, args.workers, args.scheduler, args.dask_local)
+    try:
+        return make_executor(args.executor, args.workers, args.scheduler, args.dask_local)
+    except ImportError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _cmd_compare_replicated(args: argparse.Namespace) -> int:

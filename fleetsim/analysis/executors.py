@@ -169,7 +169,12 @@ class DaskExecutor:
     def __init__(
         self, scheduler: str | None = None, local_workers: int | None = None, retries: int = 2
     ) -> None:
-        from distributed import Client, LocalCluster
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ImportError(
+                "the Dask executor needs dask[distributed]: pip install 'fleetsim[dask]'"
+            ) from None
 
         self.retries = retries
         self._cluster: Any = None
@@ -190,9 +195,7 @@ class DaskExecutor:
         """Yield ``(i, fn(tasks[i]))`` as the cluster finishes them."""
         from distributed import as_completed
 
-        futures = [
-            self.client.submit(fn, task, pure=False, retries=self.retries) for task in tasks
-        ]
+        futures = [self.client.submit(fn, task, pure=False, retries=self.retries) for task in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
         for future in as_completed(futures):
             i = index[future.key]

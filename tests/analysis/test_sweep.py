@@ -40,8 +40,11 @@ class CountingExecutor(SerialExecutor):
 
 def test_parse_grid_reads_yaml_values():
     grid = parse_grid(
-        ["asg.max_size=10,20,40", "instance.ami=baked,bootstrapped", "d={dist: uniform, low: 1,"
-         " high: 2},3"]
+        [
+            "asg.max_size=10,20,40",
+            "instance.ami=baked,bootstrapped",
+            "d={dist: uniform, low: 1, high: 2},3",
+        ]
     )
     assert grid["asg.max_size"] == [10, 20, 40]
     assert grid["instance.ami"] == ["baked", "bootstrapped"]
