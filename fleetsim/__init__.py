@@ -13,6 +13,7 @@ Example:
 """
 
 from fleetsim.analysis.compare import compare
+from fleetsim.analysis.sweep import sweep
 from fleetsim.config import ConfigError, Scenario, load_scenario, load_variants
 from fleetsim.record.invariants import InvariantError
 from fleetsim.record.result import Result
@@ -30,4 +31,5 @@ __all__ = [
     "load_scenario",
     "load_variants",
     "simulate",
+    "sweep",
 ]

@@ -1,8 +1,10 @@
 """The ``fleetsim`` command.
 
-Sub-commands: ``run`` one scenario (or variant), ``compare`` its variants on common random numbers,
-``validate`` a scenario file, print the JSON ``schema``, list the packaged ``scenarios``. Bad
-input ends with one paragraph on stderr naming the field and exit status 2 — never a traceback.
+Sub-commands: ``run`` one scenario (or variant), ``compare`` its variants on common random numbers
+(optionally over R replications, with paired confidence intervals), ``sweep`` a grid of settings
+with replications on all cores or a Dask cluster, ``validate`` a scenario file, print the JSON
+``schema``, list the packaged ``scenarios``. Bad input ends with one paragraph on stderr naming
+the field and exit status 2 — never a traceback.
 """
 
 from __future__ import annotations
@@ -96,10 +98,11 @@ def _write_outputs(result: Result, out: Path) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from fleetsim.analysis.progress import run_progress
     from fleetsim.sim.world import simulate
 
     scenario = load_scenario(args.file, args.variant, args.set)
-    result = simulate(scenario, args.seed)
+    result = simulate(scenario, args.seed, run_progress(scenario.duration, args.quiet))
     summary = result.summary()
     if args.format == "json":
         print(json.dumps(_clean(summary), default=_json_default))
@@ -114,9 +117,56 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _make_executor(args: argparse.Namespace) -> Any:
+    from fleetsim.analysis.executors import make_executor
+
+    try:
+        return make_executor(args.executor, args.workers, args.scheduler, args.dask_local)
+    except ImportError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _cmd_compare_replicated(args: argparse.Namespace) -> int:
+    from fleetsim.analysis.compare import format_comparison, replicate_variants, select_variants
+    from fleetsim.analysis.progress import task_bar
+
+    if args.plots:
+        print("fleetsim: --plots needs a single replication (--replications 1).", file=sys.stderr)
+        return 2
+    variants = args.variants.split(",") if args.variants else None
+    chosen = select_variants(args.file, variants, args.set)
+    with (
+        _make_executor(args) as executor,
+        task_bar(len(chosen) * args.replications, "compare", args.quiet) as bar,
+    ):
+        comparison = replicate_variants(
+            args.file,
+            variants,
+            args.seed,
+            args.set,
+            args.replications,
+            args.warmup,
+            executor,
+            on_done=lambda: bar.update(1),
+        )
+    summary = comparison.summary()
+    if args.format == "json":
+        print(json.dumps(summary, default=_json_default))
+    else:
+        print(format_comparison(summary, args.replications, comparison.master_seed))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "compare.json").write_text(json.dumps(summary, indent=1) + "\n")
+        comparison.frame().to_parquet(out / "runs.parquet", index=False)
+    return 0 if all(summary[n]["invariants_ok"] for n in comparison.names) else 1
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from fleetsim.analysis.compare import run_variants
 
+    if args.replications > 1 or args.warmup > 0:
+        return _cmd_compare_replicated(args)
     variants = args.variants.split(",") if args.variants else None
     results = run_variants(args.file, variants, args.seed, args.set)
     summaries = {name: r.summary() for name, r in results.items()}
@@ -133,6 +183,62 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         path = save_timeline(results, Path(args.plots) / "compare-timeline.png")
         print(f"\nfigure: {path}", file=sys.stderr)
     return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from fleetsim.analysis.progress import task_bar
+    from fleetsim.analysis.sweep import load_points, point_means, sweep
+
+    if args.resume and not args.out:
+        print("fleetsim: --resume needs --out (the sweep to continue).", file=sys.stderr)
+        return 2
+    points = load_points(args.points) if args.points else None
+    state: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["total"] = total
+            state["bar"] = task_bar(total, "sweep", args.quiet)
+        state["bar"].update(done - state["bar"].n)
+
+    with _make_executor(args) as executor:
+        try:
+            table = sweep(
+                args.file,
+                args.grid,
+                points,
+                args.replications,
+                args.seed,
+                args.variant,
+                args.set,
+                args.warmup,
+                args.out,
+                args.resume,
+                executor,
+                progress,
+            )
+        finally:
+            if "bar" in state:
+                state["bar"].close()
+    n_points = int(table["point"].nunique())
+    runs = state.get("total", 0)
+    print(
+        f"sweep: {n_points} points x {args.replications} replications; ran {runs} runs, "
+        f"{n_points - runs // args.replications} points were already done"
+        + (f"; table: {args.out}" if args.out else ""),
+        file=sys.stderr,
+    )
+    metrics = [m for m in SWEEP_HEADLINE if m in table.columns]
+    means = point_means(table, metrics)
+    if args.format == "json":
+        print(means.to_json(orient="records"))
+    else:
+        print(means.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    return 0 if bool(table["invariants_ok"].all()) else 1
+
+
+#: Metrics the sweep prints per point (mean and CI half-width); the Parquet table has them all.
+SWEEP_HEADLINE = ["requests_failed", "sessions_lost", "latency_p99_s", "cost_usd"]
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -193,6 +299,40 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--format", choices=["table", "json"], default="table")
         p.add_argument("--out", help="directory for summary.json, scenario.json and Parquet frames")
         p.add_argument("--plots", help="directory for figures (PNG)")
+        p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    def positive(text: str) -> int:
+        value = int(text)
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+        return value
+
+    def replications(p: argparse.ArgumentParser, default: int) -> None:
+        p.add_argument(
+            "--replications",
+            type=positive,
+            default=default,
+            metavar="R",
+            help=f"runs per design, on seeds spawned from --seed (default {default})",
+        )
+        p.add_argument(
+            "--warmup",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="delete this start-up period from the request metrics (steady state)",
+        )
+        p.add_argument(
+            "--executor",
+            choices=["serial", "processes", "dask"],
+            default="processes",
+            help="where runs are computed (default: processes on all local cores)",
+        )
+        p.add_argument("--workers", type=positive, help="processes for --executor processes")
+        p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://host:8786")
+        p.add_argument(
+            "--dask-local", type=positive, metavar="N", help="start a Dask LocalCluster, N workers"
+        )
 
     p = sub.add_parser("run", help="run one scenario and print its summary")
     common(p)
@@ -202,7 +342,32 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="run variants with the same seed, side by side")
     common(p)
     p.add_argument("--variants", help="comma-separated variant names (default: all)")
+    replications(p, 1)
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser(
+        "sweep", help="run a grid of settings, R replications each, into a Parquet table"
+    )
+    p.add_argument("file", help="scenario YAML file or packaged scenario name")
+    p.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="a swept setting and its values (repeatable; full factorial)",
+    )
+    p.add_argument("--points", metavar="FILE", help="YAML/JSON list of explicit points to add")
+    p.add_argument("--variant", help="apply one of the scenario's variants to every point")
+    p.add_argument("--seed", type=int, default=None, help="master seed of the replications")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override (repeatable)"
+    )
+    p.add_argument("--out", help="Parquet file; finished points are kept in <out>.parts/")
+    p.add_argument("--resume", action="store_true", help="skip the points already in --out")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    replications(p, 1)
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("validate", help="check a scenario file and all its variants")
     p.add_argument("file")

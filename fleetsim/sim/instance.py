@@ -168,7 +168,9 @@ class Instance:
     def fail_in_flight(self, cause: str) -> int:
         """Fail every request in service or queued with ``cause``; return how many."""
         now = self.env.now
-        victims = list(self.active) + list(self.queue)
+        # A set of objects iterates in memory-address order, which differs between processes:
+        # fail in request order so the users' next draws, hence the run, depend on the seed only.
+        victims = sorted(self.active, key=lambda r: r.id) + list(self.queue)
         self.active.clear()
         self.queue.clear()
         self.busy = 0
