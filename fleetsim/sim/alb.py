@@ -370,10 +370,15 @@ class LoadBalancer:
         if not inst.alive:
             return False
         hc = self.cfg.health_check
-        if hc.fails_when_saturated and (
-            inst.busy >= inst.workers and len(inst.queue) >= inst.queue_size
-        ):
-            return False  # the check waits behind a full backlog and times out
+        if hc.fails_when_saturated and inst.busy >= inst.workers:
+            queue = inst.queue
+            # The check joins the accept queue: refused if it is full, and timed out if the
+            # request at its head has already waited the timeout (FIFO: the check would wait
+            # at least as long).
+            if len(queue) >= inst.queue_size or (
+                queue and self.env.now - queue[0].arrived >= hc.timeout
+            ):
+                return False
         if hc.cost > 0 and inst.busy < inst.workers:
             self._occupy(inst, hc.cost)
         return True
