@@ -144,7 +144,7 @@ class Result:
 
     @cached_property
     def alb_metrics(self) -> pd.DataFrame:
-        """The ALB's CloudWatch metrics, one row per minute (see ``fleetsim.record.alb_metrics``)."""
+        """The ALB's CloudWatch metrics, one row per minute (``fleetsim.record.alb_metrics``)."""
         return alb_metrics_frame(
             self.recorder, list(self.scenario["azs"]), float(self.scenario["duration"])
         )

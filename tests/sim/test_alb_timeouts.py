@@ -1,4 +1,4 @@
-"""Idle timeout (504) and deregistration delay (draining), fact sheet §1.2–§1.4, with exact times."""
+"""Idle timeout (504) and deregistration delay (draining), fact sheet §1.2–§1.4: exact times."""
 
 from tests.sim.alb_harness import Harness
 
@@ -12,8 +12,8 @@ def test_a_response_later_than_the_idle_timeout_fails_504_at_arrival_plus_60s():
     h.env.run(until=500)
     # First: served at 50. Second: starts at 50, would answer at 100 > 0 + 60, so the ALB gives
     # up at 60 (§1.4: connected but no response within the idle timeout). Third: still queued at
-    # 60, same, and never starts. The target keeps working on the second until 100, so the fourth (sent at 70)
-    # starts only then and answers at 110, within its own 60 s.
+    # 60, same, and never starts. The target keeps working on the second until 100, so the
+    # fourth (sent at 70) starts only then and answers at 110, within its own 60 s.
     assert h.outcomes[first.id] == (50.0, "ok")
     assert h.outcomes[second.id] == (60.0, "504 target_timeout")
     assert h.outcomes[third.id] == (60.0, "504 target_timeout")
