@@ -130,7 +130,7 @@ class RoundRobin(Pool):
 
     def __init__(self, uniform: Uniforms) -> None:
         super().__init__(uniform)
-        self._next = 0
+        self._last = 0
 
     def pick(self, now: float) -> Target | None:
         """Return the next target in turn (skipping a ramping one with probability 1 − weight)."""
@@ -138,17 +138,15 @@ class RoundRobin(Pool):
         n = len(targets)
         if not n:
             return None
-        i = self._next % n
-        t = targets[i]
+        i = self._last
         # Each target is visited once per turn, so a ramping one's share is its weight; after a
         # whole turn of refusals (every target ramping) the last one visited is taken.
         for _ in range(n):
-            t = targets[i]
-            i = i + 1 if i + 1 < n else 0
-            if self._accept(t, now):
+            i = (i + 1) % n
+            if self._accept(targets[i], now):
                 break
-        self._next = i
-        return t
+        self._last = i
+        return targets[i]
 
 
 class WeightedRandom(Pool):
