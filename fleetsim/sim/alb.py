@@ -165,10 +165,10 @@ class LoadBalancer:
                 self._watch_queue(target)
 
     def _no_target_cause(self, pool: Pool) -> str:
-        members = self._members(pool) if self._zonal else list(self.targets.values())
-        registered = any(t.state != "draining" for t in members)
+        registered = self._members(pool) if self._zonal else self.targets
         # No registered target (in the group, or in this AZ with cross-zone off): 503 (§1.4).
-        return "503 no_registered_targets" if not registered else "503 no_healthy_targets"
+        # Otherwise every target is draining (fail-open would route to any other).
+        return "503 no_healthy_targets" if registered else "503 no_registered_targets"
 
     def _members(self, pool: Pool) -> list[Target]:
         az = next(a for a, p in self._pools.items() if p is pool)

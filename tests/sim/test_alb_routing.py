@@ -205,3 +205,14 @@ def test_cross_zone_off_zone_without_targets_503_until_dns_drops_it():
     assert abs(len(b_node) / 150 - 0.5) < 0.2
     assert all(h.outcomes[r.id][1] == "ok" for r in reqs if r.arrived >= 150.0)
     assert h.lb.dns == ["us-east-1a"]
+
+
+def test_no_registered_targets_is_503_and_all_draining_is_503_no_healthy_targets():
+    h = Harness(["us-east-1a"], workers=1, cpu=[100.0])
+    h.send()  # keeps the only target busy, so its draining lasts
+    h.lb.deregister(h.insts[0], lambda inst: None)
+    draining = h.send()
+    h.env.run(until=400)  # the 300 s delay expires, the target is gone
+    gone = h.send()
+    assert h.outcomes[draining.id] == (0.0, "503 no_healthy_targets")
+    assert h.outcomes[gone.id] == (400.0, "503 no_registered_targets")  # §1.4
