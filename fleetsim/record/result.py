@@ -10,6 +10,9 @@ Frames (all times in seconds from the start of the run, money in USD):
 * ``sessions`` — one row per session: ``session``, ``user``, ``start``, ``end``, ``outcome``
   (completed, lost, abandoned, expired, active), ``cause`` (for lost), ``requests``, ``home_az``.
 * ``events`` — ``time``, ``kind``, ``scope``, ``az``, ``instance``, ``detail``.
+* ``alb_metrics`` — one row per minute: the ALB's CloudWatch metrics (``RequestCount``,
+  ``RequestCountPerTarget``, ``HTTPCode_ELB_5XX_Count``, ``TargetResponseTime``,
+  ``HealthyHostCount``/``UnHealthyHostCount`` per AZ…); see :mod:`fleetsim.record.alb_metrics`.
 * ``requests`` — only with ``record.requests: true``: ``request``, ``user``, ``arrived``,
   ``ended``, ``outcome``, ``instance``.
 
@@ -25,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from fleetsim.record.alb_metrics import alb_metrics_frame
 from fleetsim.record.invariants import Check
 from fleetsim.record.recorder import Recorder
 
@@ -137,3 +141,10 @@ class Result:
         """One row per request (empty unless ``record.requests`` was on)."""
         cols = ["request", "user", "arrived", "ended", "outcome", "instance"]
         return pd.DataFrame(self.recorder.request_rows, columns=cols)
+
+    @cached_property
+    def alb_metrics(self) -> pd.DataFrame:
+        """The ALB's CloudWatch metrics, one row per minute (``fleetsim.record.alb_metrics``)."""
+        return alb_metrics_frame(
+            self.recorder, list(self.scenario["azs"]), float(self.scenario["duration"])
+        )

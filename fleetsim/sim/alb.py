@@ -1,34 +1,46 @@
 """The Application Load Balancer: nodes per AZ, health checks, routing, stickiness, draining.
 
-What is modelled (sources in the fact sheet §1):
+What is modelled (sources in the fact sheet §1; the full account is ``docs/alb.md``):
 
 * One ALB node per enabled AZ. Clients pick a node from DNS per request; a node whose AZ has
   failed answers nothing (``000 alb_node_down``) until DNS stops handing it out
   ``dns_failover_delay`` seconds later (§6: Route 53 detection plus propagation).
-* Cross-zone load balancing is on (the ALB default, §1.3): every node routes to targets in all AZs.
-* Round robin over the routable targets (§1.2 default). Routable means ``healthy``; if fewer than
-  ``minimum_healthy_targets`` are healthy the ALB fails open and routes to every registered
-  target (§1.1). No registered targets: ``503 no_registered_targets`` (§1.4).
+* Cross-zone load balancing on (the ALB default, §1.3): every node routes to targets in all AZs.
+  Off (per target group, §1.2): a node routes only to its own AZ's targets; an AZ with no
+  registered target answers ``503 no_registered_targets`` (§1.4) and an AZ with no healthy target
+  leaves DNS after ``dns_failover_delay`` (§1.5).
+* Routing by ``round_robin``, ``least_outstanding_requests`` or ``weighted_random``
+  (see :mod:`fleetsim.sim.alb_routing`), over the routable targets: the ``healthy`` ones, or, if
+  fewer than ``minimum_healthy_targets`` (or ``minimum_healthy_percentage``) are healthy, every
+  registered target — fail-open (§1.1). No registered targets: ``503 no_registered_targets``.
 * Health checks every ``interval`` per target, independent of response time; a failing check
   takes ``timeout`` to fail; ``unhealthy_threshold`` consecutive failures make a target
   unhealthy, ``healthy_threshold`` successes make it healthy again, and a newly registered target
-  needs one passing check (§1.1). One checker per target stands for all nodes' checks.
-* Stickiness (``lb_cookie``): the cookie names a target and its expiry is refreshed on every
-  request; if that target is no longer routable the ALB picks a new one (§1.2).
-* A target that cannot be reached: ``504 target_timeout`` after the fixed 10 s connect timeout;
-  a target that refuses the connection: ``502 target_reset`` (§1.3, §1.4).
+  needs one passing check (§1.1). One checker per target stands for all nodes' checks. Optionally
+  a saturated target (workers busy, accept queue full) fails its check, and a check holds a
+  worker for ``cost`` seconds.
+* Stickiness: the cookie names a target and its expiry is refreshed on every request; the
+  algorithm picks only the first target; if the cookie's target is no longer routable the ALB
+  picks a new one (§1.2). ``app_cookie`` binds only while the user holds an application session.
+* Slow start: a newly healthy target's share ramps linearly over ``slow_start`` seconds (§1.2).
+* A target that cannot be reached: ``504 target_timeout`` after the fixed 10 s connect timeout; a
+  target that refuses the connection: ``502 target_reset`` (§1.3, §1.4). A response not started
+  within the idle timeout (waiting in the target's queue, or a long service):
+  ``504 target_timeout`` at arrival + ``idle_timeout`` (§1.3, §1.4).
 * Deregistration (draining): no new requests; in-flight ones may finish until
   ``deregistration_delay``, after which those left fail ``502 deregistration_timeout`` (§1.2).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from fleetsim.config.models import AlbConfig
+from fleetsim.sim.alb_routing import POOLS, Pool, Target, Uniforms
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
@@ -38,27 +50,11 @@ if TYPE_CHECKING:
     from fleetsim.sim.entities import Request
     from fleetsim.sim.instance import Instance
 
+__all__ = ["CONNECT_TIMEOUT_S", "LoadBalancer", "Target"]
+
 CONNECT_TIMEOUT_S = 10.0  # target connect timeout, fixed at 10 s (§1.3)
-_BLOCK = 4096
-
-
-class Target:
-    """A registration of one instance in the target group.
-
-    Attributes:
-        instance: the registered instance.
-        state: ``initial``, ``healthy``, ``unhealthy``, ``draining`` or ``unused``.
-        successes: consecutive passing checks.
-        failures: consecutive failing checks.
-    """
-
-    __slots__ = ("failures", "instance", "state", "successes")
-
-    def __init__(self, instance: Instance, state: str) -> None:
-        self.instance = instance
-        self.state = state
-        self.successes = 0
-        self.failures = 0
+_ROUTABLE_STATES = ("initial", "healthy", "unhealthy")  # registered and not draining
+_EPS = 1e-9
 
 
 class LoadBalancer:
@@ -69,7 +65,8 @@ class LoadBalancer:
         rec: the run's recorder.
         cfg: the ALB configuration.
         azs: the enabled Availability Zones (one node each).
-        rng: the ``alb`` random stream (node choice, health-check phase).
+        rng: the ``alb`` random stream (node choice, health-check phase; routing draws come from
+            a child stream spawned from it, so they never shift the others).
         on_routed: called with (request, target) when a request reaches a live target.
         on_failed: called with (request, now, cause) when the ALB fails a request.
     """
@@ -88,55 +85,75 @@ class LoadBalancer:
         self.rec = rec
         self.cfg = cfg
         self.rng = rng
+        self.azs = list(azs)
         self.node_up = dict.fromkeys(azs, True)
         self.dns: list[str] = list(azs)
         self._dead_in_dns = False
         self.targets: dict[Instance, Target] = {}
-        self.routable: list[Instance] = []
-        self._rr = 0
+        self._uniform = Uniforms(rng)
+        pool_class = POOLS[cfg.algorithm]
+        route_uniform = Uniforms(rng.spawn(1)[0])
+        self._zonal = not cfg.cross_zone
+        # Cross-zone on: one pool for every node; off: one pool per AZ (§1.2).
+        self._pools: dict[str | None, Pool] = (
+            {az: pool_class(route_uniform) for az in azs}
+            if self._zonal
+            else {None: pool_class(route_uniform)}
+        )
+        self._pool = self._pools.get(None)
+        self._zone_healthy = dict.fromkeys(azs, True)
+        self._lor = cfg.algorithm == "least_outstanding_requests"
         self._sticky = cfg.stickiness.enabled
+        self._app_cookie = cfg.stickiness.type == "app_cookie"
         self._sticky_s = cfg.stickiness.duration
+        self._idle = cfg.idle_timeout
+        self._slow_start = cfg.slow_start
+        self._first_batch_at: float | None = None
+        self._watched: set[Instance] = set()
         self._on_routed = on_routed
         self._on_failed = on_failed
-        self._u: list[float] = []
         self.target_listeners: list[Callable[[Instance, str], None]] = []
 
     # --- routing (hot path) --------------------------------------------------------------
 
-    def _uniform(self) -> float:
-        if not self._u:
-            self._u = self.rng.random(_BLOCK).tolist()
-        return self._u.pop()
-
     def handle(self, req: Request) -> None:
         """Route one request arriving from a client."""
         now = self.env.now
-        if self._dead_in_dns:
-            # Only while a dead node is still handed out does the client's choice matter.
+        pool = self._pool
+        if self._zonal or self._dead_in_dns:
+            # Only while a dead node is still handed out, or with cross-zone off, does the
+            # client's choice of node matter.
             dns = self.dns
-            if not self.node_up[dns[int(self._uniform() * len(dns))]]:
+            az = dns[int(self._uniform() * len(dns))]
+            if not self.node_up[az]:
                 self._on_failed(req, now, "000 alb_node_down")
                 return
+            if self._zonal:
+                pool = self._pools[az]
+        assert pool is not None
         user = req.user
         target: Instance | None = None
         if self._sticky:
             sticky = user.sticky
-            if sticky is not None and sticky.routable and user.sticky_until > now:
+            if (
+                sticky is not None
+                and sticky.routable
+                and user.sticky_until > now
+                and (user.session is not None or not self._app_cookie)
+            ):
                 target = sticky
         if target is None:
-            routable = self.routable
-            if not routable:
-                cause = (
-                    "503 no_registered_targets" if not self.targets else "503 no_healthy_targets"
-                )
-                self._on_failed(req, now, cause)
+            chosen = pool.pick(now)
+            if chosen is None:
+                self._on_failed(req, now, self._no_target_cause(pool))
                 return
-            self._rr = (self._rr + 1) % len(routable)
-            target = routable[self._rr]
+            target = chosen.instance
         if self._sticky:
             user.sticky = target
             user.sticky_until = now + self._sticky_s
         req.instance = target
+        if self._lor:
+            self._count_routed(target)
         if not target.reachable:
             timeout = self.env.timeout(CONNECT_TIMEOUT_S, req)
             timeout.callbacks.append(self._connect_timed_out)
@@ -144,23 +161,112 @@ class LoadBalancer:
             self._on_failed(req, now, "502 target_reset")
         else:
             self._on_routed(req, target)
+            if target.queue and target not in self._watched:
+                self._watch_queue(target)
+
+    def _no_target_cause(self, pool: Pool) -> str:
+        registered = self._members(pool) if self._zonal else self.targets
+        # No registered target (in the group, or in this AZ with cross-zone off): 503 (§1.4).
+        # Otherwise every target is draining (fail-open would route to any other).
+        return "503 no_healthy_targets" if registered else "503 no_registered_targets"
+
+    def _members(self, pool: Pool) -> list[Target]:
+        az = next(a for a, p in self._pools.items() if p is pool)
+        return [t for t in self.targets.values() if t.instance.az == az]
+
+    def _count_routed(self, inst: Instance) -> None:
+        target = self.targets[inst]
+        pool = target.pool
+        if pool is None:
+            target.outstanding += 1
+        else:
+            pool.routed(target)
+
+    def finished(self, req: Request) -> None:
+        """A request has its outcome (ok or failed); least outstanding requests counts it."""
+        if not self._lor:
+            return
+        inst = req.instance
+        if inst is None:
+            return
+        target = self.targets.get(inst)
+        if target is None:
+            return
+        pool = target.pool
+        if pool is None:
+            target.outstanding -= 1
+        else:
+            pool.finished(target)
 
     def _connect_timed_out(self, event: simpy.Event) -> None:
         self._on_failed(cast("Request", event.value), self.env.now, "504 target_timeout")
 
+    # --- idle timeout (§1.3: 60 s default; §1.4: 504 when no response in time) -----------
+
+    def _watch_queue(self, inst: Instance) -> None:
+        # The accept queue is FIFO in arrival order, so only its head can be the next to time
+        # out: one timer per instance with a queue, not one per request.
+        self._watched.add(inst)
+        delay = max(0.0, inst.queue[0].arrived + self._idle - self.env.now)
+        timer = self.env.timeout(delay, inst)
+        timer.callbacks.append(self._queue_timer)
+
+    def _queue_timer(self, event: simpy.Event) -> None:
+        inst = cast("Instance", event.value)
+        queue = inst.queue
+        now = self.env.now
+        limit = now - self._idle + _EPS
+        while queue and queue[0].arrived <= limit:
+            self._on_failed(queue.popleft(), now, "504 target_timeout")
+        self._watched.discard(inst)
+        if queue:
+            self._watch_queue(inst)
+
+    def _late(self, req: Request, deadline: float) -> None:
+        """Called by an instance starting ``req`` whose response would end after ``deadline``."""
+        timer = self.env.timeout(max(0.0, deadline - self.env.now), req)
+        timer.callbacks.append(self._late_timer)
+
+    def _late_timer(self, event: simpy.Event) -> None:
+        req = cast("Request", event.value)
+        if not req.done:
+            # The target keeps working on it; the ALB has closed the connection.
+            self._on_failed(req, self.env.now, "504 target_timeout")
+
     def _rebuild(self) -> None:
-        targets = self.targets.values()
-        healthy = [t.instance for t in targets if t.state == "healthy"]
-        if len(healthy) >= self.cfg.minimum_healthy_targets:
-            chosen = healthy
-        else:
-            # Fail open (§1.1): below the threshold, route to every registered target.
-            chosen = [t.instance for t in targets if t.state in ("initial", "healthy", "unhealthy")]
-        for inst in self.routable:
-            inst.routable = False
-        for inst in chosen:
-            inst.routable = True
-        self.routable = chosen
+        for key, pool in self._pools.items():
+            members = [
+                t
+                for t in self.targets.values()
+                if t.state in _ROUTABLE_STATES and (key is None or t.instance.az == key)
+            ]
+            healthy = [t for t in members if t.state == "healthy"]
+            pool_was = pool.targets
+            if self._healthy_enough(len(healthy), len(members)):
+                pool.rebuild(healthy)
+            else:
+                # Fail open (§1.1): below the threshold, route to every registered target.
+                pool.rebuild(members)
+            for t in pool_was:
+                t.instance.routable = False
+            if key is not None and bool(healthy) != self._zone_healthy[key]:
+                # Cross-zone off: an AZ with no healthy target leaves DNS (§1.5).
+                self._zone_healthy[key] = bool(healthy)
+                self.env.process(self._dns_change(key, present=bool(healthy)))
+        for pool in self._pools.values():
+            for t in pool.targets:
+                t.instance.routable = True
+
+    def _healthy_enough(self, healthy: int, registered: int) -> bool:
+        if healthy < self.cfg.minimum_healthy_targets:
+            return False
+        pct = self.cfg.minimum_healthy_percentage
+        return pct is None or healthy >= math.ceil(pct / 100.0 * registered - _EPS)
+
+    @property
+    def routable(self) -> list[Instance]:
+        """The instances any node may route a new request to now."""
+        return [t.instance for pool in self._pools.values() for t in pool.targets]
 
     # --- nodes and DNS -------------------------------------------------------------------
 
@@ -178,15 +284,21 @@ class LoadBalancer:
         self.rec.event(self.env.now, "alb.node_up", "alb", az)
         self.env.process(self._dns_change(az, present=True))
 
+    def _in_dns_wanted(self, az: str) -> bool:
+        return self.node_up[az] and (not self._zonal or self._zone_healthy[az])
+
     def _dns_change(self, az: str, present: bool) -> Process:
         yield self.env.timeout(self.cfg.dns_failover_delay)
-        if self.node_up[az] != present:
+        if self._in_dns_wanted(az) != present:
             return  # the node changed state again meanwhile
         if present and az not in self.dns:
             self.dns.append(az)
             self.dns.sort()
         elif not present and az in self.dns and len(self.dns) > 1:
+            # The last node is never withdrawn: with every AZ unhealthy DNS answers with all.
             self.dns.remove(az)
+        else:
+            return
         self._dns_updated()
         self.rec.event(self.env.now, "alb.dns_" + ("added" if present else "removed"), "alb", az)
 
@@ -197,9 +309,16 @@ class LoadBalancer:
 
     def register(self, inst: Instance, healthy: bool = False) -> None:
         """Register an instance; it starts ``initial`` (or ``healthy`` for the warm start)."""
+        now = self.env.now
         target = Target(inst, "healthy" if healthy else "initial")
+        # Targets already healthy and the first batch into an empty group skip slow start (§1.2).
+        if not self.targets:
+            self._first_batch_at = now
+        target.skip_slow_start = healthy or self._first_batch_at == now
         self.targets[inst] = target
-        self.rec.event(self.env.now, f"target.{target.state}", "alb.tg", inst.az, inst.name)
+        inst.response_timeout = self._idle
+        inst.on_late = self._late
+        self.rec.event(now, f"target.{target.state}", "alb.tg", inst.az, inst.name)
         self._rebuild()
         self.env.process(self._health_checker(target))
 
@@ -214,26 +333,70 @@ class LoadBalancer:
 
     def _drain(self, target: Target, on_drained: Callable[[Instance], None]) -> Process:
         inst = target.instance
+        # deregistration delay default 300 s (§1.2): in-flight requests may finish until then
         deadline = self.env.now + self.cfg.deregistration_delay
-        # In-flight requests finish; polling once a second is cheap and keeps requests free of
-        # drain bookkeeping.
+        # Polling once a second is cheap and keeps requests free of drain bookkeeping.
         while inst.in_flight and self.env.now < deadline:
             yield self.env.timeout(min(1.0, deadline - self.env.now))
         if inst.in_flight:
+            # Delay expired with requests still running: 502 (§1.4).
             inst.fail_in_flight("502 deregistration_timeout")
         del self.targets[inst]
         self.rec.event(self.env.now, "target.unused", "alb.tg", inst.az, inst.name)
         on_drained(inst)
 
+    def set_health(self, inst: Instance, state: str) -> None:
+        """Force the target's state (tests and operator actions); normally checks do this."""
+        self._set_state(self.targets[inst], state)
+
     def _set_state(self, target: Target, state: str) -> None:
         if target.state == state:
             return
+        now = self.env.now
         target.state = state
+        if state == "healthy" and self._slow_start and not target.skip_slow_start:
+            # Slow start: the share ramps linearly after the target becomes healthy (§1.2).
+            target.ramp_from = now
+            target.ramp_until = now + self._slow_start
+        elif state != "healthy":
+            target.ramp_until = 0.0  # becoming unhealthy ends slow start (§1.2)
         inst = target.instance
-        self.rec.event(self.env.now, f"target.{state}", "alb.tg", inst.az, inst.name)
+        self.rec.event(now, f"target.{state}", "alb.tg", inst.az, inst.name)
         self._rebuild()
         for listener in self.target_listeners:
             listener(inst, state)
+
+    def _check_passes(self, inst: Instance) -> bool:
+        if not inst.alive:
+            return False
+        hc = self.cfg.health_check
+        if hc.fails_when_saturated and inst.busy >= inst.workers:
+            queue = inst.queue
+            # The check joins the accept queue: refused if it is full, and timed out if the
+            # request at its head has already waited the timeout (FIFO: the check would wait
+            # at least as long).
+            if len(queue) >= inst.queue_size or (
+                queue and self.env.now - queue[0].arrived >= hc.timeout
+            ):
+                return False
+        if hc.cost > 0 and inst.busy < inst.workers:
+            self._occupy(inst, hc.cost)
+        return True
+
+    def _occupy(self, inst: Instance, seconds: float) -> None:
+        # A check holds one free worker for its cost; requests arriving meanwhile queue.
+        inst.busy += 1
+        release = self.env.timeout(seconds, inst)
+        release.callbacks.append(self._release)
+
+    def _release(self, event: simpy.Event) -> None:
+        inst = cast("Instance", event.value)
+        # busy counts requests in service plus checks; fail_in_flight resets it to 0 (and the
+        # check's worker with it) when the instance dies.
+        if inst.busy > len(inst.active):
+            inst.busy -= 1
+            if inst.queue and inst.alive:
+                inst.accept(inst.queue.popleft())
 
     def _health_checker(self, target: Target) -> Process:
         hc = self.cfg.health_check
@@ -242,14 +405,16 @@ class LoadBalancer:
         yield self.env.timeout(self.rng.random() * hc.interval)
         while target.state not in ("draining", "unused") and inst.state != "terminated":
             started = self.env.now
-            if inst.alive:
+            if self._check_passes(inst):
                 target.successes += 1
                 target.failures = 0
+                # A new target needs one passing check; an unhealthy one healthy_threshold (§1.1).
                 if target.state == "initial" or (
                     target.state == "unhealthy" and target.successes >= hc.healthy_threshold
                 ):
                     self._set_state(target, "healthy")
             else:
+                # A failing check takes the whole timeout to fail (§1.1).
                 yield self.env.timeout(hc.timeout)
                 if target.state in ("draining", "unused"):
                     return
@@ -257,8 +422,21 @@ class LoadBalancer:
                 target.successes = 0
                 if target.state != "unhealthy" and target.failures >= hc.unhealthy_threshold:
                     self._set_state(target, "unhealthy")
+            # The interval does not depend on how long the target takes to respond (§1.1).
             yield self.env.timeout(max(0.0, started + hc.interval - self.env.now))
+
+    # --- metrics -------------------------------------------------------------------------
 
     def healthy_count(self) -> int:
         """Number of targets currently ``healthy``."""
         return sum(1 for t in self.targets.values() if t.state == "healthy")
+
+    def host_counts(self) -> dict[str, tuple[int, int]]:
+        """``HealthyHostCount`` and ``UnHealthyHostCount`` now, per AZ (for CloudWatch)."""
+        counts = {az: [0, 0] for az in self.azs}
+        for t in self.targets.values():
+            if t.state == "healthy":
+                counts[t.instance.az][0] += 1
+            elif t.state == "unhealthy":
+                counts[t.instance.az][1] += 1
+        return {az: (h, u) for az, (h, u) in counts.items()}

@@ -11,6 +11,7 @@ process: starting one schedules one completion timeout whose callback finishes i
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
@@ -85,6 +86,10 @@ class Instance:
         self.app_up = False  # the application answers (boot finished)
         self.reachable = True  # False while its AZ is down or it is impaired
         self.routable = False  # maintained by the load balancer
+        # The load balancer's idle timeout: a request whose response would end later than
+        # arrival + response_timeout is reported to on_late when its service starts.
+        self.response_timeout = math.inf
+        self.on_late: Callable[[Request, float], None] | None = None
         self.busy = 0
         self.queue: deque[Request] = deque()
         self.active: set[Request] = set()
@@ -147,33 +152,44 @@ class Instance:
 
     def _start(self, req: Request) -> None:
         self.busy += 1
-        req.started = self.env.now
+        now = self.env.now
+        req.started = now
         self.active.add(req)
         # Store round trips hold the worker (a synchronous app), so they add to service time.
-        done = self.env.timeout(self._cpu_time() / self._speed + req.extra, req)
+        service = self._cpu_time() / self._speed + req.extra
+        if now + service - req.arrived > self.response_timeout and self.on_late is not None:
+            self.on_late(req, req.arrived + self.response_timeout)
+        done = self.env.timeout(service, req)
         done.callbacks.append(self._complete)
 
     def _complete(self, event: simpy.Event) -> None:
         req = cast("Request", event.value)
-        if req.done or req not in self.active:
+        if req not in self.active:
             # Already failed (the instance died or drained meanwhile): the timeout is stale.
             return
         self.active.discard(req)
         self.busy -= 1
-        self.served += 1
-        self._on_served(req, self.env.now)
+        # A request the load balancer already timed out held its worker until now, unanswered.
+        if not req.done:
+            self.served += 1
+            self._on_served(req, self.env.now)
         if self.queue and self.alive:
             self._start(self.queue.popleft())
 
     def fail_in_flight(self, cause: str) -> int:
         """Fail every request in service or queued with ``cause``; return how many."""
         now = self.env.now
-        # A set of objects iterates in memory-address order, which differs between processes:
-        # fail in request order so the users' next draws, hence the run, depend on the seed only.
-        victims = sorted(self.active, key=lambda r: r.id) + list(self.queue)
+        # Sorted by id: a set's order follows memory addresses, and the order of failures
+        # decides the order of the users' next random draws.
+        victims = [r for r in sorted(self.active, key=_request_id) if not r.done]
+        victims += self.queue
         self.active.clear()
         self.queue.clear()
         self.busy = 0
         for req in victims:
             self._on_failed(req, now, cause)
         return len(victims)
+
+
+def _request_id(req: Request) -> int:
+    return req.id

@@ -240,6 +240,7 @@ class World:
         self.rec.ok(req, now)
         if req.upload and req.instance is not None:
             self.uploads.stored(req.instance)
+        self.alb.finished(req)
         user = req.user
         user.failures = 0
         user.remaining -= 1
@@ -250,6 +251,7 @@ class World:
 
     def _failed(self, req: Request, now: float, cause: str) -> None:
         self.rec.fail(req, now, cause)
+        self.alb.finished(req)
         user = req.user
         if user.remaining <= 0 or self.traffic.retry_later(req):
             return

@@ -124,10 +124,10 @@ def test_fail_open_when_healthy_targets_fall_below_the_minimum():
     env = simpy.Environment()
     lb, insts = _lb(env, Recorder(10), 3)
     assert len(lb.routable) == 3
-    lb._set_state(lb.targets[insts[0]], "unhealthy")
+    lb.set_health(insts[0], "unhealthy")
     assert set(lb.routable) == set(insts[1:])
     for inst in insts[1:]:
-        lb._set_state(lb.targets[inst], "unhealthy")
+        lb.set_health(inst, "unhealthy")
     # All unhealthy: the ALB routes to every registered target (§1.1).
     assert set(lb.routable) == set(insts)
 

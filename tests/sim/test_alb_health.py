@@ -1,0 +1,123 @@
+"""Health checks (fact sheet §1.1): thresholds in numbers, the overload death spiral, check cost."""
+
+from fleetsim.config import load_scenario
+from fleetsim.sim.world import World, simulate
+from tests.conftest import BASE, merge
+from tests.sim.alb_harness import Harness
+
+
+def _state_times(h, name, state):
+    return [e[0] for e in h.rec.events if e[1] == f"target.{state}" and e[4] == name]
+
+
+def test_an_unhealthy_target_needs_five_passing_checks_to_return():
+    # Defaults: interval 30 s, healthy threshold 5 (§1.1). A target that answers again at t is
+    # healthy after its next check (within one interval) plus four more: between 120 s and 150 s.
+    h = Harness(["us-east-1a", "us-east-1b"])
+    a = h.insts[0]
+    a.reachable = False
+    h.env.run(until=100)
+    down = _state_times(h, a.name, "unhealthy")
+    # Failing since 0: unhealthy after between 30 x (2 - 1) + 5 and 30 x 2 + 5 s (§1.1).
+    assert len(down) == 1 and 35.0 <= down[0] <= 65.0
+    a.reachable = True
+    h.env.run(until=400)
+    up = [t for t in _state_times(h, a.name, "healthy") if t > 0]
+    assert len(up) == 1 and 120.0 < up[0] - 100.0 <= 150.0
+
+
+def test_a_failing_check_takes_the_timeout_and_the_interval_does_not_drift():
+    h = Harness(["us-east-1a", "us-east-1b"], health_check={"interval": 10, "timeout": 4})
+    a = h.insts[0]
+    h.env.run(until=50)
+    a.reachable = False
+    h.env.run(until=200)
+    (down,) = _state_times(h, a.name, "unhealthy")
+    # Checks stay on their 10 s grid; the second failing one ends timeout (4 s) after it started:
+    # unhealthy between 10 x (2 - 1) + 4 = 14 and 10 x 2 + 4 = 24 s after the failure.
+    assert 14.0 <= down - 50.0 <= 24.0
+
+
+def _spiral(on: bool):
+    # Three targets of 4 workers at 0.2 s: 60 requests/s in all. Demand 40/s with a 2-minute
+    # spike to 90/s; the accept queue (256) is long enough that a waiting check times out (5 s).
+    data = merge(BASE, {"duration": 900, "state": {"sessions": "ideal"}})
+    data["traffic"]["shape"] = {
+        "kind": "spike",
+        "base": 40,
+        "peak": 90,
+        "at": 120,
+        "rise": 30,
+        "hold": 120,
+        "decay": 30,
+    }
+    data["app"] = {
+        "cpu_time": {"dist": "exponential", "mean": 0.2},
+        "workers": 4,
+        "queue_size": 256,
+    }
+    data["alb"] = {"health_check": {"fails_when_saturated": on}}
+    return simulate(load_scenario(data), seed=3)
+
+
+def test_saturated_targets_failing_their_checks_make_the_overload_death_spiral():
+    calm, spiral = _spiral(False), _spiral(True)
+    # Without it the spike passes: queues grow, nothing fails.
+    assert calm.summary()["requests_failed"] == 0
+    assert not (calm.events.kind == "target.unhealthy").any()
+    # With it a saturated target fails its checks and leaves; the others take its load, saturate
+    # and leave in turn; fail-open and recovery put them back overloaded, and the cycle goes on
+    # long after demand is back to 40/s (the spike ends at 300 s). Seed 3: 5,608 requests fail.
+    ev = spiral.events
+    unhealthy = ev[ev.kind == "target.unhealthy"]
+    assert set(unhealthy.instance) == {"i-00001", "i-00002", "i-00003"}
+    assert (unhealthy.time > 600).any()
+    failed = spiral.summary()["failed_by_cause"]
+    assert failed.get("503 target_overloaded", 0) > 2000
+
+
+def test_checks_cost_a_worker_only_when_configured():
+    def latencies(cost):
+        h = Harness(["us-east-1a"], workers=1, cpu=lambda: 0.1, health_check={"cost": cost})
+        reqs = h.send_every(0.5, until=300)
+        h.env.run(until=310)
+        return [h.outcomes[r.id][0] - r.arrived for r in reqs]
+
+    free = latencies(0.0)
+    assert max(free) < 0.1 + 1e-9  # nothing ever waits
+    costly = latencies(1.0)
+    # A check holds the only worker 1 s every 30 s: ten checks in 300 s, each delaying the two
+    # requests that arrive during it and the one queued behind them (one every 0.5 s); none
+    # waits more than the check's 1 s plus one service.
+    delayed = [x for x in costly if x > 0.1 + 1e-9]
+    assert 20 <= len(delayed) <= 30 and max(delayed) <= 1.1 + 1e-9
+
+
+def test_a_sticky_user_rerouted_from_a_live_target_loses_an_in_memory_session():
+    data = merge(
+        BASE,
+        {
+            "alb": {"stickiness": {"enabled": True}},
+            "state": {"sessions": "instance_memory"},
+            "record": {"requests": True},
+        },
+    )
+    calm = simulate(load_scenario(data))
+    assert calm.summary()["lost_by_cause"] == {}  # sticky and nothing fails: nothing lost
+    world = World(load_scenario(data))
+    victim = []
+
+    def mark_unhealthy():  # type: ignore[no-untyped-def]
+        yield world.env.timeout(300)
+        inst = world.asg.members("InService")[0]
+        victim.append(inst)
+        world.alb.set_health(inst, "unhealthy")  # alive, but out of rotation
+
+    world.env.process(mark_unhealthy())
+    result = world.run()
+    lost = result.sessions[result.sessions.cause == "rerouted"]
+    # Its sticky users are sent elsewhere (§1.2) and their sessions, still on the live instance,
+    # are lost "rerouted" from 300 s on, until its checks bring it back.
+    assert len(lost) > 10
+    assert (lost.end >= 300).all()
+    assert (lost.home_az == victim[0].az).all()
