@@ -402,8 +402,8 @@ class AutoScalingGroup:
             yield from self._hook_wait(hook)  # either result lets termination proceed
             self._set(inst, "Terminating:Proceed")
         if inst in self._to_pool:
-            self._to_pool.discard(inst)
             yield from self._into_pool(inst)
+            self._to_pool.discard(inst)
             self._fill_pool()
             return
         self._terminate(inst)
@@ -470,6 +470,8 @@ class AutoScalingGroup:
             self.env.process(self._replacer())
 
     def _replacer(self) -> Process:
+        # Let the other health verdicts of this instant join the first batch.
+        yield self.env.timeout(0)
         while self._replace_queue:
             # At most 10 % of desired per batch, one at a time if that is below 1 (§2.2).
             size = max(1, int(0.1 * self.desired))
@@ -554,7 +556,8 @@ class AutoScalingGroup:
         if wp is None:
             return
         members = self.pool()
-        missing = self._pool_target() - len(members)
+        # Instances on their way back to the pool (reuse on scale-in) already count.
+        missing = self._pool_target() - len(members) - len(self._to_pool)
         for _ in range(missing):
             counts = dict.fromkeys((az for az, z in self.zones.items() if z.up), 0)
             if not counts:

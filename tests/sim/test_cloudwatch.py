@@ -1,4 +1,4 @@
-"""CloudWatch: periods, publication delay, alarms with M of N datapoints (fact sheet §2.7, §2.11)."""
+"""CloudWatch: periods, publication delay, alarms with M of N datapoints (§2.7, §2.11)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ import simpy
 
 from fleetsim.config.scaling import MonitoringConfig
 from fleetsim.record.recorder import Recorder
-from fleetsim.sim.cloudwatch import BASIC_PERIOD_S, DETAILED_PERIOD_S, CloudWatch, GroupRequestCountPerTarget
+from fleetsim.sim.cloudwatch import (
+    BASIC_PERIOD_S,
+    DETAILED_PERIOD_S,
+    CloudWatch,
+    GroupRequestCountPerTarget,
+)
 
 
 class Scripted:
@@ -57,7 +62,7 @@ def test_periods_detailed_60s_basic_300s():
 def test_alarm_needs_m_of_n_datapoints_and_waits_for_publication():
     # Periods 0–2 are below the threshold, 3 onward above. The 3rd breaching period [300, 360)
     # closes at 360 and is published 45 s later: the alarm acts at 405, not before.
-    env, alarm, actions, states = _world([10, 10, 10, 90, 90, 90, 90], delay=45.0)
+    env, _alarm, actions, states = _world([10, 10, 10, 90, 90, 90, 90], delay=45.0)
     env.run(until=500)
     states = dict(states)
     assert actions[0][0] == 360 + 45
