@@ -1,17 +1,73 @@
-"""The Auto Scaling group (fact sheet section 2)."""
+"""The Auto Scaling group (fact sheet section 2).
+
+Group size, health checks, lifecycle hooks, warm pool and instance-refresh preferences live here;
+CloudWatch monitoring, scaling policies and scheduled actions are in
+:mod:`fleetsim.config.scaling` and hang off :class:`AsgConfig`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from fleetsim.config.base import Model
+from fleetsim.config.base import Model, NonNegDuration
+from fleetsim.config.scaling import MonitoringConfig, Policy, ScheduledAction
 from fleetsim.config.units import Duration
 
 
+class LifecycleHook(Model):
+    """A lifecycle hook: the instance waits in ``Pending:Wait`` or ``Terminating:Wait`` (§2.6)."""
+
+    name: str = ""
+    transition: Literal["launching", "terminating"]
+    heartbeat_timeout: Duration = Field(3600.0, ge=30, le=7200)  # HeartbeatTimeout 3600, 30–7200
+    default_result: Literal["CONTINUE", "ABANDON"] = "ABANDON"  # API default ABANDON (§2.6, D5)
+    action_time: NonNegDuration | None = Field(
+        None,
+        description=(
+            "seconds the hook's action takes before it completes with CONTINUE; null or longer "
+            "than heartbeat_timeout: the hook times out and default_result applies"
+        ),
+    )
+
+
+class WarmPoolConfig(Model):
+    """A pool of pre-initialised instances launches are taken from (fact sheet §2.8, §3)."""
+
+    pool_state: Literal["Stopped", "Running", "Hibernated"] = "Stopped"  # PoolState default
+    min_size: int = Field(0, ge=0)  # MinSize default 0 (§2.8)
+    max_group_prepared_capacity: int | None = Field(
+        None, ge=0, description="pool size is this minus desired; default: max_size − desired"
+    )
+    reuse_on_scale_in: bool = False  # InstanceReusePolicy off by default (§2.8)
+    resume_time_stopped: NonNegDuration = 21.2  # start a stopped instance, measured (§3)
+    resume_time_hibernated: NonNegDuration = 20.7  # resume from hibernation, measured (§3)
+    resume_time_running: NonNegDuration = 3.0  # already running: ~2–4 s, measured (§3)
+
+
+class InstanceRefreshConfig(Model):
+    """Default preferences of an instance refresh (fact sheet §2.9)."""
+
+    min_healthy_percentage: int = Field(90, ge=0, le=100)  # MinHealthyPercentage default 90
+    max_healthy_percentage: int = Field(100, ge=100, le=200)  # MaxHealthyPercentage default 100
+    instance_warmup: NonNegDuration | None = Field(
+        None, description="default: default_instance_warmup, else health_check_grace_period"
+    )
+
+    @model_validator(mode="after")
+    def _span(self) -> InstanceRefreshConfig:
+        if self.max_healthy_percentage > self.min_healthy_percentage + 100:
+            raise ValueError(
+                f"max_healthy_percentage ({self.max_healthy_percentage}) must be <= "
+                f"min_healthy_percentage + 100 ({self.min_healthy_percentage + 100})"
+            )
+        return self
+
+
 class AsgConfig(Model):
-    """The Auto Scaling group's size and health checks (fact sheet §2.1)."""
+    """The Auto Scaling group's size, health checks and scaling (fact sheet §2)."""
 
     min_size: int = Field(1, ge=0)
     max_size: int = Field(10, ge=0)
@@ -26,6 +82,25 @@ class AsgConfig(Model):
             "(unreachable) instance; AWS says 'a few minutes' (fact sheet §2.2)"
         ),
     )
+    default_cooldown: NonNegDuration = 300.0  # DefaultCooldown 300 s, simple scaling (§2.1)
+    default_instance_warmup: NonNegDuration | None = Field(
+        None,
+        description=(
+            "seconds a new InService instance is left out of metrics and blocks scale-in; "
+            "not set by default (§2.1), then policies use default_cooldown"
+        ),
+    )
+    new_instances_protected_from_scale_in: bool = False
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    policies: list[Policy] = Field(default_factory=list)
+    scheduled_actions: list[ScheduledAction] = Field(default_factory=list)
+    schedule_start: dt.datetime = Field(
+        dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        description="UTC calendar time of simulated t = 0, for recurrences",
+    )
+    lifecycle_hooks: list[LifecycleHook] = Field(default_factory=list)
+    warm_pool: WarmPoolConfig | None = None
+    instance_refresh: InstanceRefreshConfig = Field(default_factory=InstanceRefreshConfig)
 
     @model_validator(mode="after")
     def _ordered(self) -> AsgConfig:
@@ -36,4 +111,18 @@ class AsgConfig(Model):
                 f"desired_capacity ({self.desired_capacity}) must be between min_size "
                 f"({self.min_size}) and max_size ({self.max_size})"
             )
+        names = [p.name for p in self.policies if p.name]
+        if len(set(names)) != len(names):
+            raise ValueError(f"policies: names must be unique, got {names}")
         return self
+
+    @property
+    def metric_warmup(self) -> float:
+        """Seconds a new instance stays out of the metrics and blocks scale-in.
+
+        DefaultInstanceWarmup if set, else the policies' EstimatedInstanceWarmup default, the
+        DefaultCooldown (§2.1).
+        """
+        if self.default_instance_warmup is not None:
+            return self.default_instance_warmup
+        return self.default_cooldown

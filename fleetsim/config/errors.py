@@ -67,6 +67,8 @@ _UNION_TAGS = {
     "trace",
     "sum",
     "product",
+    "target_tracking",
+    "simple",
 }
 
 

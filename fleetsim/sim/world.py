@@ -24,10 +24,12 @@ from fleetsim.record.recorder import Recorder
 from fleetsim.record.result import Result
 from fleetsim.sim.alb import LoadBalancer
 from fleetsim.sim.asg import AutoScalingGroup
+from fleetsim.sim.cloudwatch import CloudWatch, group_metrics
 from fleetsim.sim.entities import Request, Session, User
 from fleetsim.sim.faults import FaultSchedule
 from fleetsim.sim.instance import Instance
 from fleetsim.sim.rng import RandomStreams
+from fleetsim.sim.scaling import ScalingPolicies
 from fleetsim.sim.shapes import build_shape
 from fleetsim.sim.stores import build_store
 from fleetsim.sim.stores.uploads import UploadStore
@@ -93,6 +95,11 @@ class World:
             boot.sampler(self.streams.stream("ec2.boot_time")),
             self.streams.stream("asg"),
         )
+        self.cloudwatch = CloudWatch(self.env, self.rec, scenario.asg.monitoring)
+        group_metrics(
+            self.cloudwatch, self.asg, self.rec, {p.metric for p in scenario.asg.policies}
+        )
+        self.scaling = ScalingPolicies(self.env, scenario.asg, self.asg, self.cloudwatch)
         self.traffic = Traffic(
             self.env,
             self.rec,
@@ -114,6 +121,7 @@ class World:
             "busy_workers",
             "queued",
             "sessions_active",
+            *self.asg.level_columns(),
         ]
 
     # --- wiring --------------------------------------------------------------------------
@@ -286,6 +294,7 @@ class World:
                     busy,
                     queued,
                     len(self.sessions),
+                    *self.asg.levels(),
                 )
             )
             yield self.env.timeout(1.0)
@@ -307,6 +316,8 @@ class World:
         """
         wall = time.perf_counter()
         self.asg.start()
+        self.cloudwatch.start()
+        self.scaling.start()
         self.traffic.start()
         self.faults.start()
         self.env.process(self._sampler())

@@ -1,0 +1,117 @@
+"""CloudWatch: periods, publication delay, alarms with M of N datapoints (§2.7, §2.11)."""
+
+from __future__ import annotations
+
+import simpy
+
+from fleetsim.config.scaling import MonitoringConfig
+from fleetsim.record.recorder import Recorder
+from fleetsim.sim.cloudwatch import (
+    BASIC_PERIOD_S,
+    DETAILED_PERIOD_S,
+    CloudWatch,
+    GroupRequestCountPerTarget,
+)
+
+
+class Scripted:
+    """A metric source whose k-th period has a scripted value (None: no data)."""
+
+    def __init__(self, values):
+        self.values = list(values)
+        self.k = 0
+
+    def sample(self, now):
+        pass
+
+    def close(self, start, end):
+        value = self.values[self.k] if self.k < len(self.values) else None
+        self.k += 1
+        return value, 1.0
+
+
+def _world(values, delay=60.0, n=3, m=3, detailed=True):
+    env = simpy.Environment()
+    rec = Recorder(5000)
+    cw = CloudWatch(env, rec, MonitoringConfig(detailed=detailed, publish_delay=delay))
+    cw.add_metric("X", cw.ec2_period, Scripted(values))
+    actions = []
+    alarm = cw.alarm("hi", "X", ">", 50.0, n, m, lambda a, p: actions.append((env.now, p)))
+    states = []
+
+    def watch():
+        while True:
+            states.append((env.now, alarm.state))
+            yield env.timeout(1.0)
+
+    env.process(watch())
+    cw.start()
+    return env, alarm, actions, states
+
+
+def test_periods_detailed_60s_basic_300s():
+    assert DETAILED_PERIOD_S == 60.0
+    assert BASIC_PERIOD_S == 300.0
+    env = simpy.Environment()
+    assert CloudWatch(env, Recorder(10), MonitoringConfig(detailed=False)).ec2_period == 300.0
+    assert CloudWatch(env, Recorder(10), MonitoringConfig(detailed=True)).ec2_period == 60.0
+    # Basic monitoring is the launch-template default (§2.11).
+    assert MonitoringConfig().detailed is False
+
+
+def test_alarm_needs_m_of_n_datapoints_and_waits_for_publication():
+    # Periods 0–2 are below the threshold, 3 onward above. The 3rd breaching period [300, 360)
+    # closes at 360 and is published 45 s later: the alarm acts at 405, not before.
+    env, _alarm, actions, states = _world([10, 10, 10, 90, 90, 90, 90], delay=45.0)
+    env.run(until=500)
+    states = dict(states)
+    assert actions[0][0] == 360 + 45
+    assert states[404] == "OK"
+    assert states[406] == "ALARM"
+    # While in ALARM the action is invoked at every evaluation (a standing alarm keeps acting).
+    assert [t for t, _ in actions] == [405, 465]
+
+
+def test_two_of_three_datapoints_alarm():
+    env, _, actions, _ = _world([90, 10, 90, 10], delay=0.0, n=3, m=2)
+    env.run(until=400)
+    # Datapoints at 60 (90), 120 (10), 180 (90): 2 of 3 breach when the third is published.
+    assert actions[0][0] == 180
+
+
+def test_insufficient_data_means_no_action():
+    env, alarm, actions, states = _world([None, None, None, None], delay=0.0)
+    env.run(until=300)
+    states = dict(states)
+    assert alarm.state == "INSUFFICIENT_DATA"
+    assert actions == []
+    assert states[10] == "INSUFFICIENT_DATA"  # before any datapoint too
+
+
+def test_missing_datapoints_do_not_breach():
+    env, alarm, actions, _ = _world([90, None, 90, 90], delay=0.0, n=3, m=3)
+    env.run(until=250)
+    assert actions == []  # only 2 of the 3 datapoints exist at 180
+    assert alarm.state == "OK"
+
+
+class _Asg:
+    def __init__(self, n):
+        self.n = n
+
+    def members(self, *states):
+        return [object()] * self.n
+
+
+def test_request_count_per_target_is_sum_over_targets_and_absent_without_traffic():
+    bins = [0] * 200
+    for t in range(60, 120):
+        bins[t] = 10  # 600 requests in [60, 120)
+    src = GroupRequestCountPerTarget(_Asg(4), bins)
+    for t in range(60):
+        src.sample(t)
+    # ALB metrics are sent only while traffic flows (§1): no requests, no datapoint.
+    assert src.close(0, 60) == (None, 4.0)
+    for t in range(60, 120):
+        src.sample(t)
+    assert src.close(60, 120) == (150.0, 4.0)
