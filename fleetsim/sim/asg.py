@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from fleetsim.record.recorder import Recorder
     from fleetsim.sim.alb import LoadBalancer
+    from fleetsim.sim.boot import BootModel
     from fleetsim.sim.instance import Instance
 
 LAUNCH_RETRY_S = 30.0  # how soon a launch that found no usable AZ is tried again (assumption)
@@ -48,8 +49,7 @@ class AutoScalingGroup:
         zones: the scenario's AZs by name, in order.
         alb: the load balancer instances register with.
         make_instance: creates an instance in an AZ (state ``pending``).
-        pending_time: draws EC2 pending time (launch request → running).
-        boot_time: draws running → application ready.
+        boot: draws each launch's boot phases (launch → running → app up, or a failed boot).
         rng: the ``asg`` random stream (termination tie-breaks).
     """
 
@@ -61,8 +61,7 @@ class AutoScalingGroup:
         zones: dict[str, Zone],
         alb: LoadBalancer,
         make_instance: Callable[[str], Instance],
-        pending_time: Callable[[], float],
-        boot_time: Callable[[], float],
+        boot: BootModel,
         rng: np.random.Generator,
     ) -> None:
         self.env = env
@@ -71,8 +70,8 @@ class AutoScalingGroup:
         self.zones = zones
         self.alb = alb
         self._make = make_instance
-        self._pending_time = pending_time
-        self._boot_time = boot_time
+        self._boot_model = boot
+        self._spot_replacing: dict[Instance, Instance] = {}  # replacement → Spot instance
         self.rng = rng
         self.desired = cfg.desired_capacity
         self.lifecycle: dict[Instance, str] = {}
@@ -151,17 +150,28 @@ class AutoScalingGroup:
         self.reconcile("retry after failed launch")
 
     def _boot(self, inst: Instance) -> Process:
-        yield self.env.timeout(self._pending_time())
+        plan = self._boot_model.plan()
+        yield self.env.timeout(plan.launch)
         if inst.state != "pending":
             return
         inst.transition("running")
-        yield self.env.timeout(self._boot_time())
+        yield self.env.timeout(plan.ready_after)
         if inst.state != "running" or self.lifecycle.get(inst) != "Pending":
             return
-        inst.app_up = True
+        if plan.failure is not None:
+            # The app never came up: the launch hook times out and the group abandons it (§2.6).
+            self.rec.event(self.env.now, "ec2.boot_failed", "ec2", inst.az, inst.name, plan.failure)
+            self._spot_replacing.pop(inst, None)
+            self.replace(inst, f"boot failed: {plan.failure}")
+            return
+        inst.start_app(plan.warmup, plan.warm_speed)
         # ELB registration happens before InService (§2.5).
         self.alb.register(inst)
         self._set(inst, "InService")
+        old = self._spot_replacing.pop(inst, None)
+        if old is not None and self.lifecycle.get(old) == "InService":
+            self._set(old, "Terminating", f"capacity rebalancing: replaced by {inst.name}")
+            self.alb.deregister(old, self._terminate)
         if inst in self._rebalancing:
             self._rebalancing.discard(inst)
             self._terminate_for_balance()
@@ -172,6 +182,18 @@ class AutoScalingGroup:
         for _ in range(missing):
             if self.launch(reason) is None:
                 break
+
+    def capacity_rebalance(self, inst: Instance) -> None:
+        """Spot Capacity Rebalancing (§2.10): replace ``inst`` before it is interrupted.
+
+        Launches a replacement now and terminates ``inst`` once the replacement is InService
+        (the group may exceed its max meanwhile).
+        """
+        if self.lifecycle.get(inst) != "InService" or inst in self._spot_replacing.values():
+            return
+        new = self.launch(f"capacity rebalancing for {inst.name}")
+        if new is not None:
+            self._spot_replacing[new] = inst
 
     # --- health and replacement ----------------------------------------------------------
 
