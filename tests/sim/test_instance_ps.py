@@ -137,3 +137,18 @@ def test_mean_sojourn_matches_mm1_ps():
     ci = t_interval(means)
     assert ci.contains(exact), (ci, exact)
     assert ci.half_width < 0.05 * exact
+
+
+def test_store_round_trip_holds_the_worker_but_not_the_cpu():
+    env = simpy.Environment()
+    inst, served = _instance(env, [1.0, 1.0], itype="m7g.medium", workers=1, speed=1.0)
+    reqs = [Request(rid, User(rid, 1), 0.0) for rid in (1, 2)]
+    for req in reqs:
+        req.extra = 0.5
+        inst.accept(req)
+    env.run(until=1.2)
+    # Request 1 left the CPU at 1.0 but still holds the only worker; no CPU is used meanwhile.
+    assert inst.busy == 1 and len(inst.queue) == 1
+    assert inst.cpu_seconds_used(1.2) == pytest.approx(1.0)
+    env.run()
+    assert served == pytest.approx({1: 1.5, 2: 3.0})
