@@ -45,8 +45,10 @@ class Result:
         scenario: the fully resolved scenario (every default filled in), as plain data.
         seed: the seed the run used.
         recorder: the run's ledger.
-        instance_seconds: billed EC2 seconds by instance type.
-        cost_usd: cost by item (``ec2:<type>``, ``elasticache:<node type>``, ``dynamodb:…``).
+        instance_seconds: billed EC2 seconds by ``<type>`` (on-demand) or ``<type>:spot``.
+        cost_usd: cost by item: ``ec2:<type>`` (on-demand), ``ec2:<type>:spot``,
+            ``ec2:<type>:cpu_credits`` (T unlimited surplus credits), ``elasticache:<node type>``,
+            ``dynamodb:…``.
         checks: the invariants checked at the end of the run.
         meta: run facts that are not results (wall-clock seconds, fleetsim version).
     """
@@ -96,7 +98,29 @@ class Result:
             "instances_launched": self.instances_launched,
             "instance_hours": sum(self.instance_seconds.values()) / 3600.0,
             "cost_usd": sum(self.cost_usd.values()),
+            **self._launch_figures(),
             "invariants_ok": all(c.ok for c in self.checks),
+        }
+
+    def _launch_figures(self) -> dict[str, Any]:
+        # Launch request (asg.Pending) to InService, for instances launched during the run (the
+        # warm initial fleet is InService at once and is left out); failed boots counted apart.
+        pending: dict[str, float] = {}
+        waits: list[float] = []
+        boot_failures = 0
+        for time, kind, _scope, _az, inst, detail in self.recorder.events:
+            if kind == "asg.Pending" and inst is not None and detail != "initial fleet":
+                pending[inst] = time
+            elif kind == "asg.InService" and inst in pending:
+                waits.append(time - pending.pop(inst))
+            elif kind == "ec2.boot_failed":
+                boot_failures += 1
+        waits.sort()
+        return {
+            "launches_in_service": len(waits),
+            "time_to_in_service_mean_s": sum(waits) / len(waits) if waits else math.nan,
+            "time_to_in_service_max_s": waits[-1] if waits else math.nan,
+            "boot_failures": boot_failures,
         }
 
     @cached_property
@@ -123,6 +147,27 @@ class Result:
             levels = pd.DataFrame(rec.levels, columns=rec.level_columns)
             frame = frame.merge(levels, on="time", how="left")
         return frame
+
+    @cached_property
+    def costs(self) -> pd.DataFrame:
+        """One row per cost item (ALB hours and LCUs are not modelled).
+
+        Columns: ``item``, ``instance_type``, ``purchase`` (on-demand, spot, cpu_credits),
+        ``instance_hours``, ``usd``.
+        """
+        rows: list[tuple[str, str | None, str | None, float, float]] = []
+        for item, usd in sorted(self.cost_usd.items()):
+            if not item.startswith("ec2:"):
+                rows.append((item, None, None, 0.0, usd))  # stores: node or request charges
+                continue
+            _, _, rest = item.partition(":")
+            itype, _, purchase = rest.partition(":")
+            purchase = purchase or "on-demand"
+            key = itype if purchase == "on-demand" else f"{itype}:{purchase}"
+            hours = self.instance_seconds.get(key, 0.0) / 3600.0
+            rows.append((item, itype, purchase, hours, usd))
+        cols = ["item", "instance_type", "purchase", "instance_hours", "usd"]
+        return pd.DataFrame(rows, columns=cols)
 
     @cached_property
     def sessions(self) -> pd.DataFrame:

@@ -34,6 +34,7 @@ What is modelled (sources in the fact sheet §1; the full account is ``docs/alb.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
@@ -110,6 +111,9 @@ class LoadBalancer:
         self._slow_start = cfg.slow_start
         self._first_batch_at: float | None = None
         self._watched: set[Instance] = set()
+        # Requests in service, in routing (hence arrival) order, for the idle timeout.
+        self._open: deque[Request] = deque()
+        self._open_timer = False
         self._on_routed = on_routed
         self._on_failed = on_failed
         self.target_listeners: list[Callable[[Instance, str], None]] = []
@@ -161,6 +165,10 @@ class LoadBalancer:
             self._on_failed(req, now, "502 target_reset")
         else:
             self._on_routed(req, target)
+            if not req.done:
+                self._open.append(req)
+                if not self._open_timer:
+                    self._arm_open_timer()
             if target.queue and target not in self._watched:
                 self._watch_queue(target)
 
@@ -222,16 +230,31 @@ class LoadBalancer:
         if queue:
             self._watch_queue(inst)
 
-    def _late(self, req: Request, deadline: float) -> None:
-        """Called by an instance starting ``req`` whose response would end after ``deadline``."""
-        timer = self.env.timeout(max(0.0, deadline - self.env.now), req)
-        timer.callbacks.append(self._late_timer)
+    def _arm_open_timer(self) -> None:
+        self._open_timer = True
+        delay = max(0.0, self._open[0].arrived + self._idle - self.env.now)
+        self.env.timeout(delay).callbacks.append(self._open_timeout)
 
-    def _late_timer(self, event: simpy.Event) -> None:
-        req = cast("Request", event.value)
-        if not req.done:
-            # The target keeps working on it; the ALB has closed the connection.
-            self._on_failed(req, self.env.now, "504 target_timeout")
+    def _open_timeout(self, _event: simpy.Event) -> None:
+        # Requests are routed in arrival order, so deadlines only grow along the deque: drop
+        # the answered ones from its head, time out the expired ones, and wait for the next.
+        # Most are answered long before their deadline, so this wakes about once per timeout.
+        self._open_timer = False
+        open_ = self._open
+        now = self.env.now
+        limit = now - self._idle + _EPS
+        while open_:
+            req = open_[0]
+            if not req.done:
+                if req.arrived > limit:
+                    break
+                if req.started is not None:
+                    # The target keeps working on it; the ALB has closed the connection.
+                    self._on_failed(req, now, "504 target_timeout")
+                # (still queued: the queue watcher fails it at this same instant)
+            open_.popleft()
+        if open_:
+            self._arm_open_timer()
 
     def _rebuild(self) -> None:
         for key, pool in self._pools.items():
@@ -316,8 +339,6 @@ class LoadBalancer:
             self._first_batch_at = now
         target.skip_slow_start = healthy or self._first_batch_at == now
         self.targets[inst] = target
-        inst.response_timeout = self._idle
-        inst.on_late = self._late
         self.rec.event(now, f"target.{target.state}", "alb.tg", inst.az, inst.name)
         self._rebuild()
         self.env.process(self._health_checker(target))
@@ -380,23 +401,8 @@ class LoadBalancer:
             ):
                 return False
         if hc.cost > 0 and inst.busy < inst.workers:
-            self._occupy(inst, hc.cost)
+            inst.hold_worker(hc.cost)  # a passing check holds a free worker
         return True
-
-    def _occupy(self, inst: Instance, seconds: float) -> None:
-        # A check holds one free worker for its cost; requests arriving meanwhile queue.
-        inst.busy += 1
-        release = self.env.timeout(seconds, inst)
-        release.callbacks.append(self._release)
-
-    def _release(self, event: simpy.Event) -> None:
-        inst = cast("Instance", event.value)
-        # busy counts requests in service plus checks; fail_in_flight resets it to 0 (and the
-        # check's worker with it) when the instance dies.
-        if inst.busy > len(inst.active):
-            inst.busy -= 1
-            if inst.queue and inst.alive:
-                inst.accept(inst.queue.popleft())
 
     def _health_checker(self, target: Target) -> Process:
         hc = self.cfg.health_check

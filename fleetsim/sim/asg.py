@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from fleetsim.config.asg import LifecycleHook
     from fleetsim.record.recorder import Recorder
     from fleetsim.sim.alb import LoadBalancer
+    from fleetsim.sim.boot import BootModel
     from fleetsim.sim.instance import Instance
 
 LAUNCH_RETRY_S = 30.0  # how soon a launch that found no usable AZ is tried again (assumption)
@@ -71,8 +72,7 @@ class AutoScalingGroup:
         zones: the scenario's AZs by name, in order.
         alb: the load balancer instances register with.
         make_instance: creates an instance in an AZ (state ``pending``).
-        pending_time: draws EC2 pending time (launch request → running).
-        boot_time: draws running → application ready.
+        boot: draws each launch's boot phases (launch → running → app up, or a failed boot).
         rng: the ``asg`` random stream (termination tie-breaks).
     """
 
@@ -84,8 +84,7 @@ class AutoScalingGroup:
         zones: dict[str, Zone],
         alb: LoadBalancer,
         make_instance: Callable[[str], Instance],
-        pending_time: Callable[[], float],
-        boot_time: Callable[[], float],
+        boot: BootModel,
         rng: np.random.Generator,
     ) -> None:
         self.env = env
@@ -94,8 +93,8 @@ class AutoScalingGroup:
         self.zones = zones
         self.alb = alb
         self._make = make_instance
-        self._pending_time = pending_time
-        self._boot_time = boot_time
+        self._boot_model = boot
+        self._spot_replacing: dict[Instance, Instance] = {}  # replacement → Spot instance
         self.rng = rng
         self.desired = cfg.desired_capacity
         self.min_size = cfg.min_size
@@ -110,7 +109,7 @@ class AutoScalingGroup:
         self.activity_listeners: list[Callable[[], None]] = []
         self._retry_scheduled = False
         self._rebalancing: set[Instance] = set()
-        self._surge: set[Instance] = set()  # launched above desired by an instance refresh
+        self._surge: set[Instance] = set()  # launched above desired (refresh, Spot rebalancing)
         self._to_pool: set[Instance] = set()
         self._replace_queue: dict[Instance, str] = {}
         self._replacer_running = False
@@ -229,14 +228,21 @@ class AutoScalingGroup:
         self.reconcile("retry after failed launch")
 
     def _boot(self, inst: Instance) -> Process:
-        yield self.env.timeout(self._pending_time())
+        plan = self._boot_model.plan()
+        yield self.env.timeout(plan.launch)
         if inst.state != "pending":
             return
         inst.transition("running")
-        yield self.env.timeout(self._boot_time())
+        yield self.env.timeout(plan.ready_after)
         if inst.state != "running" or self.lifecycle.get(inst) != "Pending":
             return
-        yield from self._ready(inst)
+        if plan.failure is not None:
+            # The app never came up: the launch hook times out and the group abandons it (§2.6).
+            self.rec.event(self.env.now, "ec2.boot_failed", "ec2", inst.az, inst.name, plan.failure)
+            self._spot_replacing.pop(inst, None)
+            self.replace(inst, f"boot failed: {plan.failure}")
+            return
+        yield from self._ready(inst, plan.warmup, plan.warm_speed)
 
     def _resume(self, inst: Instance) -> Process:
         """Bring a warm-pool instance into service: no bootstrapping, only the resume (§2.8)."""
@@ -257,7 +263,7 @@ class AutoScalingGroup:
                 return
         yield from self._ready(inst)
 
-    def _ready(self, inst: Instance) -> Process:
+    def _ready(self, inst: Instance, warmup: float = 0.0, warm_speed: float = 1.0) -> Process:
         """The instance answers: run launch hooks, register with the ALB, go InService."""
         for hook in self._launch_hooks:
             self._set(inst, "Pending:Wait", f"lifecycle hook {hook.name or 'launching'}")
@@ -272,10 +278,15 @@ class AutoScalingGroup:
                 self.reconcile("replacing abandoned launch")
                 return
             self._set(inst, "Pending:Proceed")
-        inst.app_up = True
+        inst.start_app(warmup, warm_speed)
         # ELB registration happens before InService (§2.5).
         self.alb.register(inst)
         self._set(inst, "InService")
+        old = self._spot_replacing.pop(inst, None)
+        if old is not None:
+            self._surge.discard(inst)
+            if self.lifecycle.get(old) == "InService":
+                self.retire(old, f"capacity rebalancing: replaced by {inst.name}")
         if inst in self._rebalancing:
             self._rebalancing.discard(inst)
             self._terminate_for_balance()
@@ -300,6 +311,20 @@ class AutoScalingGroup:
                 break
             launched.append(inst)
         return launched
+
+    def capacity_rebalance(self, inst: Instance) -> None:
+        """Spot Capacity Rebalancing (§2.10): replace ``inst`` before it is interrupted.
+
+        Launches a replacement now and terminates ``inst`` once the replacement is InService
+        (the group may exceed its max meanwhile).
+        """
+        if self.lifecycle.get(inst) != "InService" or inst in self._spot_replacing.values():
+            return
+        new = self.launch(f"capacity rebalancing for {inst.name}")
+        if new is not None:
+            # Above desired until the Spot instance leaves: scale-in and reconcile ignore it.
+            self._surge.add(new)
+            self._spot_replacing[new] = inst
 
     # --- desired capacity ----------------------------------------------------------------
 
@@ -581,12 +606,19 @@ class AutoScalingGroup:
 
     def _prepare(self, inst: Instance) -> Process:
         """Launch into the pool: full launch and bootstrap, then stop (or keep running)."""
-        yield self.env.timeout(self._pending_time())
+        plan = self._boot_model.plan()
+        yield self.env.timeout(plan.launch)
         if self.lifecycle.get(inst) != "Warmed:Pending":
             return
         inst.transition("running")
-        yield self.env.timeout(self._boot_time())
+        yield self.env.timeout(plan.ready_after)
         if self.lifecycle.get(inst) != "Warmed:Pending":
+            return
+        if plan.failure is not None:
+            self.rec.event(self.env.now, "ec2.boot_failed", "ec2", inst.az, inst.name, plan.failure)
+            self._set(inst, "Warmed:Terminating", f"boot failed: {plan.failure}")
+            self._terminate(inst)
+            self._fill_pool()
             return
         yield from self._into_pool(inst)
 

@@ -12,9 +12,9 @@ with insufficient data never acts.
 
 The group's predefined metrics are built by :func:`group_metrics`:
 
-* ``CPUUtilization``: the average, over the period's one-second samples, of
-  :func:`instance_cpu_utilisation` across InService instances that are no longer warming up
-  (§2.1, §2.7); the datapoint also carries the mean number of instances averaged.
+* ``CPUUtilization``: the average, over the period's one-second samples, of each instance's busy
+  vCPU-seconds as a share of its vCPUs, across InService instances that are no longer warming
+  up (§2.1, §2.7); the datapoint also carries the mean number of instances averaged.
 * ``RequestCountPerTarget``: requests that reached the load balancer during the period divided by
   the mean number of InService instances (the ALB's Sum statistic, §1), always on 60 s periods.
 
@@ -60,14 +60,6 @@ class Source(Protocol):
     def close(self, start: float, end: float) -> tuple[float | None, float]:
         """Return the period's ``(value or None, instances it covers)`` and start a new one."""
         ...
-
-
-def instance_cpu_utilisation(inst: Instance) -> float:
-    """Return an instance's CPU utilisation in percent at this instant.
-
-    A stand-in until the instance model has a CPU: the share of its workers that are busy.
-    """
-    return 100.0 * inst.busy / inst.workers
 
 
 class Metric:
@@ -244,23 +236,33 @@ class CloudWatch:
 
 
 class GroupCpu:
-    """``CPUUtilization`` of the group: mean over warm InService instances and seconds."""
+    """``CPUUtilization`` of the group: mean over warm InService instances and seconds.
 
-    def __init__(self, asg: AutoScalingGroup, utilisation: Callable[[Instance], float]) -> None:
+    Each one-second sample of an instance is what EC2 reports: its busy vCPU-seconds over the
+    past second as a percentage of its vCPUs (a throttled T instance shows its baseline).
+    """
+
+    def __init__(self, asg: AutoScalingGroup) -> None:
         self.asg = asg
-        self.utilisation = utilisation
+        self._last: dict[Instance, tuple[float, float]] = {}
         self._sum = 0.0
         self._count = 0
         self._samples = 0
 
     def sample(self, now: float) -> None:
-        """Add every warm InService instance's utilisation at ``now``."""
+        """Add every warm InService instance's utilisation over the past second."""
         self._samples += 1
+        last: dict[Instance, tuple[float, float]] = {}
         for inst in self.asg.members("InService"):
+            used = inst.cpu_seconds_used(now)
+            last[inst] = (now, used)
+            prev = self._last.get(inst)
             # Instances still warming up are left out of the aggregated metric (§2.1, §2.7).
-            if not self.asg.is_warming(inst):
-                self._sum += self.utilisation(inst)
-                self._count += 1
+            if prev is None or prev[0] >= now or self.asg.is_warming(inst):
+                continue
+            self._sum += 100.0 * (used - prev[1]) / (inst.vcpus * (now - prev[0]))
+            self._count += 1
+        self._last = last
 
     def close(self, start: float, end: float) -> tuple[float | None, float]:
         """Return the period's average and the mean number of instances in it."""
@@ -300,11 +302,10 @@ def group_metrics(
     asg: AutoScalingGroup,
     rec: Recorder,
     names: set[str],
-    utilisation: Callable[[Instance], float] = instance_cpu_utilisation,
 ) -> None:
     """Register the group's predefined metrics that ``names`` asks for."""
     if "CPUUtilization" in names:
-        cloudwatch.add_metric("CPUUtilization", cloudwatch.ec2_period, GroupCpu(asg, utilisation))
+        cloudwatch.add_metric("CPUUtilization", cloudwatch.ec2_period, GroupCpu(asg))
     if "RequestCountPerTarget" in names:
         cloudwatch.add_metric(
             "RequestCountPerTarget", ALB_PERIOD_S, GroupRequestCountPerTarget(asg, rec.arrival_bins)

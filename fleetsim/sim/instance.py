@@ -1,20 +1,45 @@
-"""EC2 instances: lifecycle, billing and the request-serving worker pool.
+"""EC2 instances: lifecycle, billing, CPU credits and the request-serving worker pool.
 
-An instance moves through EC2's states (``pending → running → shutting-down → terminated``, plus
-``stopping``/``stopped``), checked against the legal transitions. Billing is per second with a
-60-second minimum on every entry into ``running`` (fact sheet §3, EC2/ec2-instance-lifecycle.md).
-Serving is a FIFO worker pool: up to ``workers`` requests run at once, each for its CPU time
-divided by the instance type's speed; up to ``queue_size`` more wait in the accept queue, and a
-request finding the queue full is refused with ``503 target_overloaded``. A request is not a
-process: starting one schedules one completion timeout whose callback finishes it.
+**Lifecycle.** An instance moves through EC2's states (``pending → running → shutting-down →
+terminated``, plus ``stopping``/``stopped``), checked against the legal transitions. Billing is per
+second with a 60-second minimum on every entry into ``running`` (fact sheet §3,
+EC2/ec2-instance-lifecycle.md); ``pending`` and ``stopped`` are not billed.
+
+**Serving: egalitarian processor sharing.** Up to ``workers`` requests run at once; up to
+``queue_size`` more wait in a FIFO accept queue, and a request finding the queue full is refused
+with ``503 target_overloaded``. The ``n`` running requests share the instance's usable vCPUs
+``c``: each progresses at ``r = speed x min(n, c) / n`` CPU-seconds (of a speed-1.0 vCPU) per
+second. Rather than rescheduling every request whenever ``n`` changes, the instance keeps a
+*virtual clock* ``V`` with ``dV/dt = r``: a request needing ``w`` CPU-seconds that starts at
+virtual time ``V0`` finishes exactly when ``V`` reaches ``V0 + w``, a key fixed at its start
+because every running request progresses at the same rate. Requests sit in a heap by that key and
+a single SimPy timeout waits for the smallest one. The timeout is replaced only when the earliest
+finish moves *earlier* (a new short request, a request leaving, a speed-up); when it moves later
+(more requests, throttling) the old timeout fires early, finds nothing finished, and sets the
+next. A request is therefore not a process and costs about one heap event. Session-store and
+upload round trips (``req.extra``) hold the worker without using the CPU: after its CPU share a
+request waits ``extra`` seconds (one more timeout, only when ``extra > 0``) before it answers.
+
+**Burstable T instances** earn CPU credits at ``credits_per_hour`` (one credit = one vCPU-minute)
+and spend them at the vCPUs in use; the balance is integrated exactly between events, up to the
+24-hour maximum. In ``standard`` mode a balance at zero caps usable vCPUs at ``baseline x vCPUs``
+(AWS lowers CPU "gradually"; here the drop is immediate). In ``unlimited`` mode the balance may go
+negative: surplus credits, charged at $0.05 per vCPU-hour if not earned back
+(:data:`~fleetsim.config.catalog.T3_SURPLUS_USD_PER_VCPU_HOUR`). Credits accrue only while
+``running``.
+
+**CPUUtilization** for CloudWatch: :meth:`Instance.cpu_seconds_used` is the busy vCPU-seconds so
+far; :meth:`Instance.cpu_utilisation` turns two readings into a percentage of all vCPUs, as EC2
+reports it (a throttled t3.large shows its 30 % baseline).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from fleetsim.config.catalog import InstanceType
 
@@ -35,6 +60,8 @@ EC2_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 BILLING_MINIMUM_S = 60.0  # per-second billing, 60 s minimum per entry into running (§3)
+SECONDS_PER_CREDIT = 60.0  # one CPU credit = one vCPU at 100 % for one minute (EC2 UG)
+_INF = math.inf
 
 
 class IllegalTransition(RuntimeError):
@@ -55,6 +82,10 @@ class Instance:
         cpu_time: draws the CPU seconds of one request (on a speed-1.0 vCPU).
         on_served: called with each request that completes successfully.
         on_failed: called with each request the instance fails, and the cause.
+        speed: CPU speed per vCPU (default: the type's).
+        credit_mode: ``standard`` or ``unlimited`` (burstable types only).
+        credits: initial CPU credit balance (burstable types only).
+        spot: True for a Spot Instance.
     """
 
     def __init__(
@@ -69,6 +100,11 @@ class Instance:
         cpu_time: Callable[[], float],
         on_served: Callable[[Request, float], None],
         on_failed: Callable[[Request, float, str], None],
+        *,
+        speed: float | None = None,
+        credit_mode: str = "unlimited",
+        credits: float = 0.0,
+        spot: bool = False,
     ) -> None:
         self.env = env
         self.rec = rec
@@ -77,8 +113,10 @@ class Instance:
         self.itype = itype
         self.workers = workers
         self.queue_size = queue_size
+        self.spot = spot
         self._cpu_time = cpu_time
-        self._speed = itype.speed
+        self._full_speed = itype.speed if speed is None else speed
+        self._speed = self._full_speed
         self._on_served = on_served
         self._on_failed = on_failed
         self.state = "pending"
@@ -86,16 +124,31 @@ class Instance:
         self.app_up = False  # the application answers (boot finished)
         self.reachable = True  # False while its AZ is down or it is impaired
         self.routable = False  # maintained by the load balancer
-        # The load balancer's idle timeout: a request whose response would end later than
-        # arrival + response_timeout is reported to on_late when its service starts.
-        self.response_timeout = math.inf
-        self.on_late: Callable[[Request, float], None] | None = None
-        self.busy = 0
+        self._n = 0  # requests sharing the CPU
+        self._io: set[Request] = set()  # requests holding a worker for a store round trip
+        self._held = 0  # workers held by costly health checks
+        self._epoch = 0  # bumped when the instance fails everything: stale releases ignored
         self.queue: deque[Request] = deque()
-        self.active: set[Request] = set()
         self.served = 0
         self.billed_seconds = 0.0
         self._running_since: float | None = None
+        # Processor sharing: virtual clock, heap of (finish key, tie-break, request), one wake.
+        self.vcpus = itype.vcpus
+        self._v = 0.0
+        self._t = env.now
+        self._heap: list[tuple[float, int, Request]] = []
+        self._seq = 0
+        self._wake_at = _INF
+        self._token = 0
+        self._cpu_used = 0.0
+        # CPU credits (T instances): balance in credits, earnings per second.
+        self.burstable = itype.burstable
+        self.unlimited = credit_mode == "unlimited"
+        self._credits = credits
+        self._earn = itype.credits_per_hour / 3600.0
+        self._max_credits = itype.max_credits
+        self._base_vcpus = itype.baseline * itype.vcpus
+        self.throttled_since: float | None = None
 
     def __repr__(self) -> str:
         return f"<Instance {self.name} {self.az} {self.state}>"
@@ -111,6 +164,7 @@ class Instance:
         if new not in EC2_TRANSITIONS[self.state]:
             raise IllegalTransition(f"{self.name}: {self.state} → {new} is not a legal EC2 change")
         now = self.env.now
+        self._advance(now)
         if self.state == "running":
             self._close_billing(now)
         if new == "running":
@@ -135,9 +189,109 @@ class Instance:
         return self.state == "running" and self.reachable and self.app_up
 
     @property
+    def busy(self) -> int:
+        """Workers in use: requests on the CPU, those waiting on a store round trip, checks."""
+        return self._n + len(self._io) + self._held
+
+    @property
     def in_flight(self) -> int:
         """Requests being served or waiting in the accept queue."""
-        return self.busy + len(self.queue)
+        return self._n + len(self._io) + len(self.queue)
+
+    @property
+    def purchase(self) -> str:
+        """``spot`` or ``on-demand``."""
+        return "spot" if self.spot else "on-demand"
+
+    def start_app(self, warmup: float = 0.0, warm_speed: float = 1.0) -> None:
+        """The application answers from now on, at ``warm_speed`` for ``warmup`` seconds."""
+        self.app_up = True
+        if warmup > 0 and warm_speed < 1.0:
+            self.set_speed(self._full_speed * warm_speed)
+            done = self.env.timeout(warmup)
+            done.callbacks.append(lambda _e: self.set_speed(self._full_speed))
+
+    def set_speed(self, speed: float) -> None:
+        """Change the CPU speed per vCPU from now on (running requests keep their progress)."""
+        self._advance(self.env.now)
+        self._speed = speed
+        self._schedule()
+
+    # --- CPU accounting ------------------------------------------------------------------
+
+    def _advance(self, now: float) -> None:
+        # Integrate the virtual clock, busy CPU and credits over [self._t, now], during which
+        # the number of running requests was constant (every change calls this first).
+        dt = now - self._t
+        if dt <= 0.0:
+            return
+        self._t = now
+        if self.state != "running":
+            return
+        n = self._n
+        demand = n if n < self.vcpus else self.vcpus
+        if not self.burstable:
+            if n:
+                self._cpu_used += demand * dt
+                self._v += self._speed * demand / n * dt
+            return
+        used = self._burst(demand, dt)
+        self._cpu_used += used
+        if n:
+            self._v += self._speed * used / n
+
+    def _burst(self, demand: float, dt: float) -> float:
+        """Advance the credit balance by ``dt``; return the vCPU-seconds actually used."""
+        base = self._base_vcpus
+        spend = demand / SECONDS_PER_CREDIT - self._earn  # net credits per second
+        b = self._credits
+        if self.unlimited or demand <= base or b - spend * dt >= 0.0:
+            b -= spend * dt
+            self._credits = b if b < self._max_credits else self._max_credits
+            if self.throttled_since is not None and (self.unlimited or demand <= base):
+                self.throttled_since = None
+            return demand * dt
+        # Standard mode: the balance runs out part-way; from then on only the baseline.
+        full = b / spend if b > 0.0 else 0.0
+        self._credits = 0.0
+        if self.throttled_since is None:
+            self.throttled_since = self._t - dt + full
+            # Noticed at the next event; the row says when the balance actually hit zero.
+            detail = f"credits ran out at {self.throttled_since:.3f} s"
+            self.rec.event(self._t, "ec2.cpu_throttled", "ec2", self.az, self.name, detail)
+        return demand * full + base * (dt - full)
+
+    def _capacity(self) -> float:
+        # Usable vCPUs right now.
+        if (
+            self.burstable
+            and not self.unlimited
+            and self._credits <= 0.0
+            and self._n > self._base_vcpus
+        ):
+            return self._base_vcpus
+        return self.vcpus
+
+    def cpu_seconds_used(self, now: float) -> float:
+        """Busy vCPU-seconds since launch, up to ``now`` (for CloudWatch CPUUtilization)."""
+        self._advance(now)
+        return self._cpu_used
+
+    def cpu_utilisation(self, since: float, used_then: float, now: float) -> float:
+        """CPUUtilization (%) over ``[since, now]`` given ``cpu_seconds_used(since)``."""
+        if now <= since:
+            return 0.0
+        return 100.0 * (self.cpu_seconds_used(now) - used_then) / (self.vcpus * (now - since))
+
+    def set_credits(self, credits: float) -> None:
+        """Set the CPU credit balance now (e.g. a warm fleet's earned credits)."""
+        self._advance(self.env.now)
+        self._credits = credits
+
+    def credit_balance(self, now: float) -> float:
+        """CPU credit balance at ``now`` (negative: surplus credits in unlimited mode)."""
+        self._advance(now)
+        return self._credits
 
     # --- serving -------------------------------------------------------------------------
 
@@ -151,45 +305,101 @@ class Instance:
             self._on_failed(req, self.env.now, "503 target_overloaded")
 
     def _start(self, req: Request) -> None:
-        self.busy += 1
         now = self.env.now
+        self._advance(now)
+        self._n += 1
         req.started = now
-        self.active.add(req)
-        # Store round trips hold the worker (a synchronous app), so they add to service time.
-        service = self._cpu_time() / self._speed + req.extra
-        if now + service - req.arrived > self.response_timeout and self.on_late is not None:
-            self.on_late(req, req.arrived + self.response_timeout)
-        done = self.env.timeout(service, req)
-        done.callbacks.append(self._complete)
+        self._seq += 1
+        heapq.heappush(self._heap, (self._v + self._cpu_time(), self._seq, req))
+        self._schedule()
 
-    def _complete(self, event: simpy.Event) -> None:
-        req = cast("Request", event.value)
-        if req not in self.active:
-            # Already failed (the instance died or drained meanwhile): the timeout is stale.
+    def _schedule(self) -> None:
+        # Make sure a wake is pending no later than the earliest finish at the current rate.
+        heap = self._heap
+        if not heap:
             return
-        self.active.discard(req)
-        self.busy -= 1
-        # A request the load balancer already timed out held its worker until now, unanswered.
-        if not req.done:
+        n = self._n
+        cap = self._capacity()
+        rate = self._speed * (cap if n > cap else n) / n
+        now = self.env.now
+        delay = (heap[0][0] - self._v) / rate
+        if delay < 0.0:
+            delay = 0.0
+        if now + delay < self._wake_at:
+            self._wake_at = now + delay
+            self._token += 1
+            wake = self.env.timeout(delay, self._token)
+            wake.callbacks.append(self._wake)
+
+    def _wake(self, event: simpy.Event) -> None:
+        if event.value != self._token:
+            return  # superseded by an earlier wake, or the instance failed its requests
+        now = self.env.now
+        self._advance(now)
+        self._wake_at = _INF
+        heap = self._heap
+        # Relative tolerance: finish keys and the clock are sums of many floats.
+        limit = self._v + 1e-9 * (1.0 + abs(self._v))
+        while heap and heap[0][0] <= limit:
+            req = heapq.heappop(heap)[2]
+            self._n -= 1
+            if req.done:
+                # The load balancer timed it out: it held its worker until now, unanswered.
+                continue
+            if req.extra > 0.0:
+                # Off the CPU, still holding the worker until the store answers.
+                self._io.add(req)
+                self.env.timeout(req.extra, req).callbacks.append(self._io_done)
+                continue
+            self.served += 1
+            self._on_served(req, now)
+        self._refill()
+        self._schedule()
+
+    def _io_done(self, event: simpy.Event) -> None:
+        req = event.value
+        if req not in self._io:
+            return  # failed meanwhile (the instance died or drained)
+        self._io.discard(req)
+        if not req.done:  # unless the load balancer timed it out meanwhile
             self.served += 1
             self._on_served(req, self.env.now)
-        if self.queue and self.alive:
+        self._refill()
+
+    def _refill(self) -> None:
+        while self.queue and self.busy < self.workers and self.alive:
             self._start(self.queue.popleft())
+
+    def hold_worker(self, seconds: float) -> None:
+        """Hold one worker for ``seconds`` without using the CPU (a costly health check)."""
+        self._held += 1
+        release = self.env.timeout(seconds, self._epoch)
+        release.callbacks.append(self._release)
+
+    def _release(self, event: simpy.Event) -> None:
+        if event.value != self._epoch:
+            return  # the instance failed everything meanwhile, the held worker with it
+        self._held -= 1
+        self._refill()
 
     def fail_in_flight(self, cause: str) -> int:
         """Fail every request in service or queued with ``cause``; return how many."""
         now = self.env.now
-        # Sorted by id: a set's order follows memory addresses, and the order of failures
-        # decides the order of the users' next random draws.
-        victims = [r for r in sorted(self.active, key=_request_id) if not r.done]
+        self._advance(now)
+        # Deterministic order (a set's follows memory addresses, which differ between
+        # processes): the order of failures decides the order of the users' next draws.
+        io = sorted(self._io, key=lambda r: r.id)
+        victims = [e[2] for e in sorted(self._heap) if not e[2].done]
+        victims += [r for r in io if not r.done]
         victims += self.queue
-        self.active.clear()
+        self._heap.clear()
+        self._io.clear()
         self.queue.clear()
-        self.busy = 0
+        self._n = 0
+        self._held = 0
+        self._epoch += 1
+        self._token += 1  # the pending wake is now stale
+        self._wake_at = _INF
         for req in victims:
             self._on_failed(req, now, cause)
         return len(victims)
-
-
-def _request_id(req: Request) -> int:
-    return req.id

@@ -16,14 +16,14 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from fleetsim.config.catalog import AMI_PROFILES, instance_type
-from fleetsim.config.dists import LogNormal
+from fleetsim.config.catalog import T3_SURPLUS_USD_PER_VCPU_HOUR, instance_type
 from fleetsim.config.models import Scenario
 from fleetsim.record.invariants import assert_ledger
 from fleetsim.record.recorder import Recorder
 from fleetsim.record.result import Result
 from fleetsim.sim.alb import LoadBalancer
 from fleetsim.sim.asg import AutoScalingGroup
+from fleetsim.sim.boot import BootModel
 from fleetsim.sim.cloudwatch import CloudWatch, group_metrics
 from fleetsim.sim.entities import Request, Session, User
 from fleetsim.sim.faults import FaultSchedule
@@ -31,6 +31,7 @@ from fleetsim.sim.instance import Instance
 from fleetsim.sim.rng import RandomStreams
 from fleetsim.sim.scaling import ScalingPolicies
 from fleetsim.sim.shapes import build_shape
+from fleetsim.sim.spot import SpotMarket
 from fleetsim.sim.stores import build_store
 from fleetsim.sim.stores.uploads import UploadStore
 from fleetsim.sim.traffic import Traffic
@@ -77,13 +78,6 @@ class World:
             on_routed=self._routed,
             on_failed=self._failed,
         )
-        profile = AMI_PROFILES[scenario.instance.ami]
-        pending = scenario.instance.pending_time or LogNormal(
-            median=profile.pending_median, sigma=profile.sigma
-        )
-        boot = scenario.instance.boot_time or LogNormal(
-            median=profile.boot_median, sigma=profile.sigma
-        )
         self.asg = AutoScalingGroup(
             self.env,
             self.rec,
@@ -91,8 +85,7 @@ class World:
             self.zones,
             self.alb,
             self._make_instance,
-            pending.sampler(self.streams.stream("ec2.pending_time")),
-            boot.sampler(self.streams.stream("ec2.boot_time")),
+            BootModel(scenario.instance.boot, self.streams.stream),
             self.streams.stream("asg"),
         )
         self.cloudwatch = CloudWatch(self.env, self.rec, scenario.asg.monitoring)
@@ -100,6 +93,10 @@ class World:
             self.cloudwatch, self.asg, self.rec, {p.metric for p in scenario.asg.policies}
         )
         self.scaling = ScalingPolicies(self.env, scenario.asg, self.asg, self.cloudwatch)
+        spot = scenario.instance.spot
+        self.spot = (
+            SpotMarket(self.env, self.rec, spot, self.asg, self.streams.stream) if spot else None
+        )
         self.traffic = Traffic(
             self.env,
             self.rec,
@@ -129,7 +126,8 @@ class World:
     def _make_instance(self, az: str) -> Instance:
         self._next_instance += 1
         app = self.scenario.app
-        return Instance(
+        cfg = self.scenario.instance
+        inst = Instance(
             self.env,
             self.rec,
             f"i-{self._next_instance:05d}",
@@ -140,7 +138,13 @@ class World:
             self._cpu_time,
             self._served,
             self._failed,
+            speed=cfg.speed,
+            credit_mode=cfg.cpu_credits,
+            spot=self.spot is not None,
         )
+        if self.spot is not None:
+            self.spot.watch(inst)
+        return inst
 
     def _zone_changed(self, zone: Zone) -> None:
         if zone.up:
@@ -318,6 +322,13 @@ class World:
         self.asg.start()
         self.cloudwatch.start()
         self.scaling.start()
+        # The warm initial fleet has earned credits (T3 get no launch credits; later launches
+        # start at zero).
+        initial = self.scenario.instance.initial_credits
+        for inst in self.asg.all_instances:
+            inst.set_credits(inst.itype.max_credits if initial is None else initial)
+        if self.spot is not None:
+            self.spot.start()
         self.traffic.start()
         self.faults.start()
         self.env.process(self._sampler())
@@ -337,13 +348,24 @@ class World:
         self.uploads.settle(self.asg.all_instances)
         checks = assert_ledger(self.rec)
         seconds: dict[str, float] = {}
+        surplus: dict[str, float] = {}
         for inst in self.asg.all_instances:
-            key = inst.itype.name
+            # On-demand keyed by type (as before), Spot as "<type>:spot".
+            key = inst.itype.name + (":spot" if inst.spot else "")
             seconds[key] = seconds.get(key, 0.0) + inst.bill_until(duration)
-        cost = {
-            f"ec2:{key}": s / 3600.0 * instance_type(key).price_usd_hour
-            for key, s in seconds.items()
-        }
+            if inst.burstable and inst.unlimited:
+                owed = -inst.credit_balance(duration)
+                if owed > 0:
+                    surplus[inst.itype.name] = surplus.get(inst.itype.name, 0.0) + owed
+        factor = self.scenario.instance.spot.price_factor if self.scenario.instance.spot else 1.0
+        cost = {}
+        for key, s in seconds.items():
+            name, _, purchase = key.partition(":")
+            price = instance_type(name).price_usd_hour * (factor if purchase == "spot" else 1.0)
+            cost[f"ec2:{key}"] = s / 3600.0 * price
+        for name, credits in surplus.items():
+            # Surplus credits not earned back: $0.05 per vCPU-hour = per 60 credits.
+            cost[f"ec2:{name}:cpu_credits"] = credits / 60.0 * T3_SURPLUS_USD_PER_VCPU_HOUR
         cost.update(self.store.cost_usd(duration))
         return Result(
             scenario=self.scenario.model_dump(mode="json"),

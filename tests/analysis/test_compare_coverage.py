@@ -1,10 +1,11 @@
 """Coverage of the replication confidence interval against an exact M/M/c mean.
 
 The model reduced to M/M/c (the reduction of tests/validation/test_mmc.py): one instance with
-c = 4 workers and an unbounded FIFO queue, exponential service with mean 0.1 s (mu = 10/s),
-Poisson arrivals at lambda = 20/s (rho = 0.5), so the exact mean sojourn is W = 0.1086957 s
-(Erlang C). Each replication runs 100 simulated seconds from an empty system (~2,000 requests)
-with the first 10 s deleted as warm-up (the queue relaxes in well under a second at rho = 0.5).
+c = 4 workers on 4 vCPUs and an unbounded FIFO queue, exponential service with mean 0.1 s
+(mu = 10/s), Poisson arrivals at lambda = 20/s (rho = 0.5), so the exact mean sojourn is
+W = 0.1086957 s (Erlang C). Each replication runs 100 simulated seconds from an empty system
+(~2,000 requests) with the first 10 s deleted as warm-up (the queue relaxes in well under a
+second at rho = 0.5).
 
 One experiment = R = 5 replications (seeds spawned from a master seed) → one 95 % t interval
 of the mean latency. Over N = 200 independent experiments (master seeds 1000…1199) the number
@@ -29,6 +30,8 @@ MMC = {
         "warm_start": False,
     },
     "app": {"cpu_time": {"dist": "exponential", "mean": 0.1}, "workers": 4, "queue_size": 100000},
+    # 4 vCPUs for 4 workers: no processor sharing, so the instance is exactly 4 FIFO servers.
+    "instance": {"type": "m5.xlarge"},
     "asg": {"min_size": 1, "max_size": 1, "desired_capacity": 1},
     "state": {"sessions": "ideal"},
 }

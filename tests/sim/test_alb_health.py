@@ -39,8 +39,9 @@ def test_a_failing_check_takes_the_timeout_and_the_interval_does_not_drift():
 
 
 def _spiral(on: bool):
-    # Three targets of 4 workers at 0.2 s: 60 requests/s in all. Demand 40/s with a 2-minute
-    # spike to 90/s; the accept queue (256) is long enough that a waiting check times out (5 s).
+    # Three targets of 4 workers at 0.2 s on 4 vCPUs: 60 requests/s in all. Demand 40/s with a
+    # 2-minute spike to 90/s; the accept queue (256) is long enough that a waiting check times
+    # out (5 s).
     data = merge(BASE, {"duration": 900, "state": {"sessions": "ideal"}})
     data["traffic"]["shape"] = {
         "kind": "spike",
@@ -56,6 +57,7 @@ def _spiral(on: bool):
         "workers": 4,
         "queue_size": 256,
     }
+    data["instance"] = {"type": "m5.xlarge"}
     data["alb"] = {"health_check": {"fails_when_saturated": on}}
     return simulate(load_scenario(data), seed=3)
 

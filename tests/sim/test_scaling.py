@@ -13,7 +13,8 @@ from fleetsim.sim.scaling import adjusted_capacity, parse_decision
 from fleetsim.sim.world import World, simulate
 from tests.conftest import BASE, merge
 
-FIXED_BOOT = {"pending_time": 22.6, "boot_time": 13.2}  # a cold launch takes exactly 35.8 s
+# m5.xlarge: 4 vCPUs for 4 workers, so CPU utilisation is the busy share of the workers.
+FIXED_BOOT = {"type": "m5.xlarge", "pending_time": 22.6, "boot_time": 13.2}  # launch: 35.8 s
 
 
 def scenario(rates=None, **extra):

@@ -60,6 +60,8 @@ def _replay(shape, duration):
                 "warm_start": False,
             },
             "asg": {"min_size": 6, "max_size": 6, "desired_capacity": 6},
+            # Enough CPU that no request fails: retries would add to the replayed arrivals.
+            "instance": {"type": "m5.xlarge"},
         },
     )
     return fleetsim.simulate(load_scenario(_with_shape(data, shape)))

@@ -23,6 +23,8 @@ MMC = {
         "warm_start": False,
     },
     "app": {"cpu_time": {"dist": "exponential", "mean": 0.1}, "workers": 20, "queue_size": 100000},
+    # 32 vCPUs: the 20 workers never share a vCPU, so the processor-sharing instance is M/M/20.
+    "instance": {"type": "m5.8xlarge"},
     "asg": {"min_size": 1, "max_size": 1, "desired_capacity": 1},
     "state": {"sessions": "ideal"},
 }
