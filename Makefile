@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint validate bench clean
+.PHONY: demo test lint validate bench profile clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,17 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -n auto -q
 
-## validate: the long statistical validation (not run by CI)
+## validate: the whole suite including the slow statistical validation; rewrites docs/validation.md
 validate: $(STAMP)
-	$(BIN)/pytest -m slow -q
+	$(BIN)/pytest -n auto -q -m "" --write-validation-report
 
-## bench: benchmark harness; results in bench/results/
+## bench: benchmark harness (each case in a fresh process); table on stdout, JSON in bench/results/
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## profile: cProfile of bench-steady, top costs on stdout and in bench/results/
+profile: $(STAMP)
+	$(BIN)/python bench/run.py --profile bench-steady
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

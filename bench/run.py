@@ -1,32 +1,71 @@
-"""Benchmark harness: fleetsim against idiomatic SimPy, in one process run.
+"""Benchmark harness: fleetsim against idiomatic SimPy, each case in a fresh subprocess.
 
 (a) Baseline: M/M/c with one SimPy process per customer and a ``simpy.Resource`` (c = 20,
     mu = 10/s, lambda = 160/s), the way a SimPy tutorial would write it.
-(b) fleetsim on the flagship ``az-outage`` scenario (both variants).
+(b) fleetsim on the reference scenarios in ``bench/scenarios/``: ``bench-steady`` (1 h, 500
+    req/s, 20 instances), ``bench-spike`` (1 h, spike to 2,000 req/s, AZ outage, stateful),
+    ``bench-long`` (24 h diurnal, ~200 req/s), and ``bench-long`` cut to its first hour, to show
+    whether memory grows with simulated duration (per-request records are off).
 
-Reports simulated requests per wall-clock second and the ratio to the baseline, as a table on
-stdout and JSON in ``bench/results/``. Wall-clock figures belong here, never in tests.
+Every case runs in its own ``python bench/run.py --child ...`` process so that its peak RSS is
+its own. Reports simulated requests per wall-clock second, the ratio to the baseline, peak RSS,
+RSS growth over the interpreter with everything imported, and both per million requests; prints
+a table and writes JSON to ``bench/results/``. Wall-clock figures belong here, never in tests.
 
-Usage: ``python bench/run.py [--customers N] [--repeat R]``.
+Usage::
+
+    python bench/run.py [--repeat R] [--customers N] [--only NAME ...]
+    python bench/run.py --profile bench-steady    # cProfile, top costs to stdout and results/
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
+import os
 import platform
+import pstats
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import simpy
 
 import fleetsim
 
+HERE = Path(__file__).resolve().parent
+SCENARIOS = HERE / "scenarios"
+RESULTS = HERE / "results"
+# (label, scenario file, overrides)
+CASES: list[tuple[str, str, list[str]]] = [
+    ("bench-steady", "bench-steady", []),
+    ("bench-spike", "bench-spike", []),
+    ("bench-long@1h", "bench-long", ["duration=1h"]),
+    ("bench-long", "bench-long", []),
+]
 
-def simpy_mmc(customers: int, seed: int = 1) -> float:
-    """Run the idiomatic M/M/c baseline; return customers per wall second."""
+
+def _rss_now_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is in KiB on Linux (bytes on macOS).
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+
+
+def simpy_mmc(customers: int, seed: int = 1) -> dict[str, float]:
+    """Run the idiomatic M/M/c baseline; return customers and wall seconds."""
     env = simpy.Environment()
     server = simpy.Resource(env, capacity=20)
     rng = np.random.default_rng(seed)
@@ -47,55 +86,142 @@ def simpy_mmc(customers: int, seed: int = 1) -> float:
             env.process(customer(service))
 
     env.process(source())
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     env.run()
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert len(waits) == customers
-    return customers / wall
+    return {"requests": customers, "wall_s": wall, "cpu_s": cpu}
 
 
-def fleetsim_run(name: str, variant: str | None, overrides: list[str]) -> dict[str, float]:
-    """Run a packaged scenario; return requests, wall seconds and requests per wall second."""
-    scenario = fleetsim.load_scenario(name, variant, overrides)
-    start = time.perf_counter()
+def fleetsim_run(name: str, overrides: list[str]) -> dict[str, Any]:
+    """Run one bench scenario; return requests, wall seconds and its summary."""
+    scenario = fleetsim.load_scenario(SCENARIOS / f"{name}.yaml", None, overrides)
+    assert not scenario.record.requests, "benchmarks run with per-request records off"
+    start, cpu = time.perf_counter(), time.process_time()
     result = fleetsim.simulate(scenario)
-    wall = time.perf_counter() - start
-    n = result.summary()["requests_total"]
-    return {"requests": n, "wall_s": wall, "requests_per_s": n / wall}
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    summary = result.summary()
+    assert summary["invariants_ok"]
+    return {
+        "requests": summary["requests_total"],
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "simulated_s": summary["duration_s"],
+        "sessions": summary["sessions_total"],
+        "failed": summary["requests_failed"],
+        "sessions_lost": summary["sessions_lost"],
+    }
+
+
+def child(kind: str, name: str, overrides: list[str], customers: int, repeat: int) -> None:
+    """Run one case in this (fresh) process and print its measurements as JSON."""
+    rss_ready = _rss_now_mb()  # interpreter + numpy, pandas, simpy, fleetsim imported
+    if kind == "baseline":
+        runs = [simpy_mmc(customers, seed=k) for k in range(repeat)]
+    else:
+        runs = [fleetsim_run(name, overrides) for _ in range(repeat)]
+    best = min(runs, key=lambda r: r["wall_s"])
+    best["requests_per_s"] = best["requests"] / best["wall_s"]
+    # CPU seconds too: on a shared machine, wall time also counts other processes' turns.
+    best["requests_per_cpu_s"] = best["requests"] / best["cpu_s"]
+    best["rss_ready_mb"] = rss_ready
+    best["peak_rss_mb"] = _peak_rss_mb()
+    print(json.dumps(best))
+
+
+def _spawn(args: list[str]) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def profile(name: str, top: int = 25) -> str:
+    """cProfile one scenario in this process; return the top functions by own time."""
+    scenario = fleetsim.load_scenario(SCENARIOS / f"{name}.yaml")
+    prof = cProfile.Profile()
+    prof.enable()
+    result = fleetsim.simulate(scenario)
+    prof.disable()
+    buf = io.StringIO()
+    buf.write(f"{name}: {result.summary()['requests_total']:,} requests\n")
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(top)
+    return buf.getvalue()
 
 
 def main() -> None:
-    """Run the benchmarks and print/save the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=300_000)
-    parser.add_argument("--repeat", type=int, default=3, help="best of R runs")
+    """Run the benchmarks and print/save the table (or profile, or be a child)."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--customers", type=int, default=300_000, help="baseline customers")
+    parser.add_argument("--repeat", type=int, default=1, help="best of R runs per case")
+    parser.add_argument("--only", nargs="*", help="case labels to run (default: all)")
+    parser.add_argument("--profile", metavar="SCENARIO", help="cProfile one bench scenario")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    baseline = max(simpy_mmc(args.customers, seed=k) for k in range(args.repeat))
-    rows = {"simpy M/M/c (process per customer, Resource)": {"requests_per_s": baseline}}
-    for variant in ("stateful", "stateless"):
-        runs = [fleetsim_run("az-outage", variant, []) for _ in range(args.repeat)]
-        best = max(runs, key=lambda r: r["requests_per_s"])
-        rows[f"fleetsim az-outage/{variant}"] = best
-    print(f"{'benchmark':52} {'requests/s':>12} {'x baseline':>10}")
-    for label, row in rows.items():
-        rate = row["requests_per_s"]
-        print(f"{label:52} {rate:12,.0f} {rate / baseline:10.2f}")
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak_rss_mb:.0f} MB")
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
+    if args.child:
+        kind, name, *overrides = args.child
+        child(kind, name, overrides, args.customers, args.repeat)
+        return
+    RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
+    if args.profile:
+        text = profile(args.profile)
+        print(text)
+        (RESULTS / f"profile-{args.profile}-{stamp}.txt").write_text(text)
+        return
+
+    repeat = str(args.repeat)
+    rows: dict[str, dict[str, Any]] = {}
+    rows["simpy M/M/c baseline"] = _spawn(
+        ["baseline", "-", "--customers", str(args.customers), "--repeat", str(max(3, args.repeat))]
+    )
+    for label, name, overrides in CASES:
+        if args.only and label not in args.only:
+            continue
+        rows[label] = _spawn(["fleetsim", name, *overrides, "--repeat", repeat])
+    baseline = rows["simpy M/M/c baseline"]["requests_per_s"]
+    baseline_cpu = rows["simpy M/M/c baseline"]["requests_per_cpu_s"]
+    for row in rows.values():
+        row["x_baseline"] = row["requests_per_s"] / baseline
+        row["x_baseline_cpu"] = row["requests_per_cpu_s"] / baseline_cpu
+        millions = row["requests"] / 1e6
+        row["peak_rss_mb_per_m_requests"] = row["peak_rss_mb"] / millions
+        row["rss_growth_mb"] = row["peak_rss_mb"] - row["rss_ready_mb"]
+        row["rss_growth_mb_per_m_requests"] = row["rss_growth_mb"] / millions
+    memory_ratio = None
+    if "bench-long" in rows and "bench-long@1h" in rows:
+        memory_ratio = rows["bench-long"]["peak_rss_mb"] / rows["bench-long@1h"]["peak_rss_mb"]
+
+    header = (
+        f"{'case':15} {'requests':>11} {'wall s':>6} {'req/s':>8} {'x base':>6} "
+        f"{'req/cpu-s':>9} {'x base':>6} {'peak MB':>7} {'growth':>6} {'MB/M req':>8} "
+        f"{'growth/M':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for label, r in rows.items():
+        print(
+            f"{label:15} {r['requests']:11,} {r['wall_s']:6.1f} {r['requests_per_s']:8,.0f} "
+            f"{r['x_baseline']:6.2f} {r['requests_per_cpu_s']:9,.0f} {r['x_baseline_cpu']:6.2f} "
+            f"{r['peak_rss_mb']:7.0f} {r['rss_growth_mb']:6.0f} "
+            f"{r['peak_rss_mb_per_m_requests']:8.1f} {r['rss_growth_mb_per_m_requests']:8.1f}"
+        )
+    if memory_ratio is not None:
+        verdict = "ok" if memory_ratio <= 1.5 else "OVER the 1.5x target"
+        print(f"peak RSS bench-long 24 h / 1 h: {memory_ratio:.2f} ({verdict})")
     payload = {
         "python": platform.python_version(),
         "machine": platform.machine(),
+        "processor": platform.processor(),
         "fleetsim": fleetsim.__version__,
+        "simpy": simpy.__version__,
         "baseline_requests_per_s": baseline,
+        "load_average_at_end": list(os.getloadavg()),
         "rows": rows,
-        "ratios": {k: v["requests_per_s"] / baseline for k, v in rows.items()},
-        "peak_rss_mb": peak_rss_mb,
+        "peak_rss_ratio_24h_over_1h": memory_ratio,
     }
-    (out / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ import pytest
 
 from fleetsim.config import Scenario, load_scenario
 
+# The validation report (docs/validation.md) collects rows from any test module.
+pytest_plugins = ["tests.validation.plugin"]
+
 BASE: dict[str, Any] = {
     "duration": 600,
     "seed": 7,
