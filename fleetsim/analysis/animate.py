@@ -24,6 +24,7 @@ JavaScript player, self-contained) and ``.mp4`` (only where ffmpeg is installed)
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,28 @@ STATE_COLOURS = {
     "terminated": "#555555",
 }
 _COLS = 4  # instance boxes per row in an AZ panel
+# matplotlib's JavaScript player links Font Awesome from a CDN for its button icons; the page must
+# not fetch anything, so the link goes and each icon becomes a plain character.
+_CDN_LINK = re.compile(r"<link[^>]*font-awesome[^>]*>", re.S)
+_ICONS = {
+    "fa fa-minus": "&minus;",
+    "fa fa-fast-backward": "&#x23EE;",
+    "fa fa-step-backward": "&#x23F4;&#x23F4;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;",
+    "fa fa-pause": "&#x23F8;",
+    "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x23F5;&#x23F5;",
+    "fa fa-fast-forward": "&#x23ED;",
+    "fa fa-plus": "+",
+}
+
+
+def offline_jshtml(body: str) -> str:
+    """Strip the CDN stylesheet from matplotlib's JavaScript player and inline its icons."""
+    body = _CDN_LINK.sub("", body)
+    for cls, char in _ICONS.items():
+        body = body.replace(f'<i class="{cls}"></i>', char)
+    return body
 
 
 class AnimationError(ValueError):
@@ -342,7 +365,7 @@ def save_animation(
             anim.save(out, writer=animation.FFMpegWriter(fps=fps))
         else:
             with plt.rc_context({"animation.embed_limit": 200.0}):
-                body = anim.to_jshtml(fps=fps, default_mode="once")
+                body = offline_jshtml(anim.to_jshtml(fps=fps, default_mode="once"))
             out.write_text(
                 "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
                 f"<title>{result.name}: the fleet</title></head>"
