@@ -15,10 +15,10 @@ lifecycle (``asg.Pending``, ``asg.InService``, ``asg.Terminating``…) and targe
 * ``terminated`` — shutting down or gone (shown for ``linger_s`` seconds, then removed).
 
 Each AZ panel also shows its ALB node (up or down, in DNS or not, from ``alb.*`` events) and is
-tinted while the AZ is in an outage; Redis nodes are drawn when the run has ``redis.*`` events
-(``instance`` names the node, the kind's suffix its state). A strip chart of load and failures
-runs below with a cursor, and a clock above. Writers: ``.gif`` (Pillow), ``.html`` (matplotlib's
-JavaScript player, self-contained) and ``.mp4`` (only where ffmpeg is installed).
+tinted while the AZ is in an outage; when sessions live in Redis its nodes are drawn in their AZ
+(primary, replica, down — from the scenario and the ``store.*`` events). A strip chart of load
+and failures runs below with a cursor, and a clock above. Writers: ``.gif`` (Pillow), ``.html``
+(matplotlib's JavaScript player, self-contained) and ``.mp4`` (only where ffmpeg is installed).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ STATE_COLOURS = {
     "draining": "#ff7f0e",
     "terminated": "#555555",
 }
+REDIS_COLOURS = {"primary": "#8c2d04", "replica": "#d08c60", "down": "#7f7f7f"}
 _COLS = 4  # instance boxes per row in an AZ panel
 # matplotlib's JavaScript player links Font Awesome from a CDN for its button icons; the page must
 # not fetch anything, so the link goes and each icon becomes a plain character.
@@ -169,11 +170,45 @@ def alb_nodes_at(result: Result, t: float) -> dict[str, NodeState]:
     return nodes
 
 
-def redis_nodes_at(result: Result, t: float) -> dict[str, str]:
-    """The state of every Redis node at ``t`` from ``redis.<state>`` events (empty if none)."""
+@dataclass(frozen=True)
+class RedisNode:
+    """A Redis node at one moment: its AZ, whether it is the primary, whether it is up."""
+
+    az: str
+    primary: bool
+    up: bool
+
+
+def redis_nodes_at(result: Result, t: float) -> dict[str, RedisNode]:
+    """The Redis nodes at ``t`` (empty unless sessions live in Redis).
+
+    The topology comes from the resolved scenario (``primary`` and ``replica-N``); ``store.*``
+    events change it: ``node_lost``/``node_replaced`` (down/up) and ``promoted`` (a replica
+    becomes the primary). The node's name is the event's ``detail``.
+    """
+    state = result.scenario.get("state") or {}
+    if state.get("sessions") != "redis":
+        return {}
+    cfg = state.get("redis") or {}
+    primary_az = cfg.get("primary_az") or result.scenario["azs"][0]
+    nodes = {"primary": RedisNode(str(primary_az), True, True)}
+    for i, az in enumerate(cfg.get("replica_azs") or []):
+        nodes[f"replica-{i + 1}"] = RedisNode(str(az), False, True)
     ev = result.events
-    rows = ev[(ev.time <= t) & ev.kind.str.startswith("redis.") & ev.instance.notna()]
-    return {str(r.instance): str(r.kind).split(".", 1)[1] for r in rows.itertuples(index=False)}
+    rows = ev[
+        (ev.time <= t) & ev.kind.isin(["store.node_lost", "store.node_replaced", "store.promoted"])
+    ]
+    for kind, name in zip(rows.kind.tolist(), rows.detail.tolist(), strict=True):
+        node = nodes.get(str(name))
+        if node is None:
+            continue
+        if kind == "store.node_lost":
+            nodes[name] = RedisNode(node.az, node.primary, False)
+        elif kind == "store.node_replaced":
+            nodes[name] = RedisNode(node.az, node.primary, True)
+        else:
+            nodes = {k: RedisNode(n.az, k == name, n.up) for k, n in nodes.items()}
+    return nodes
 
 
 def _clock(t: float) -> str:
@@ -201,7 +236,7 @@ class FleetAnimation:
         self.duration = float(result.scenario["duration"])
         self.states = instance_states(result.events)
         self.outages = [s for s in event_spans(result) if s.label.startswith("az_outage")]
-        self.has_redis = bool(result.events.kind.str.startswith("redis.").any())
+        self.has_redis = bool(redis_nodes_at(result, 0.0))
         per_az = [self._peak(az) for az in self.azs]
         self.rows = max(1, math.ceil(max(per_az, default=1) / _COLS))
         self.times = [k * step_s for k in range(int(self.duration // step_s) + 1)]
@@ -274,7 +309,7 @@ class FleetAnimation:
         t: float,
         fleet: pd.DataFrame,
         node: NodeState | None,
-        redis: dict[str, str],
+        redis: dict[str, RedisNode],
     ) -> None:
         ax.clear()
         ax.set_xlim(0, _COLS)
@@ -310,21 +345,16 @@ class FleetAnimation:
                 fontsize=7,
                 color="white",
             )
-        if redis:
-            mine = [(n, s) for n, s in sorted(redis.items()) if az in n]
-            for k, (_name, state) in enumerate(mine[:_COLS]):
-                colour = "#d62728" if state in ("down", "failed") else "#8c2d04"
-                y = -(self.rows + 1)
-                ax.add_patch(Rectangle((k + 0.08, y + 0.15), 0.84, 0.7, color=colour))
-                ax.text(
-                    k + 0.5,
-                    y + 0.5,
-                    f"redis\n{state}",
-                    ha="center",
-                    va="center",
-                    fontsize=6,
-                    color="white",
-                )
+        mine = [n for _, n in sorted(redis.items()) if n.az == az]
+        for k, rnode in enumerate(mine[:_COLS]):
+            y = -(self.rows + 1)
+            colour = REDIS_COLOURS[
+                "down" if not rnode.up else "primary" if rnode.primary else "replica"
+            ]
+            ax.add_patch(Rectangle((k + 0.08, y + 0.15), 0.84, 0.7, color=colour))
+            role = "primary" if rnode.primary else "replica"
+            label = f"redis\n{role}" + ("" if rnode.up else "\nDOWN")
+            ax.text(k + 0.5, y + 0.5, label, ha="center", va="center", fontsize=6, color="white")
 
     def animation(self, fps: int = 4) -> animation.FuncAnimation:
         """Return the matplotlib animation over all frame times."""

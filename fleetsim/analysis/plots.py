@@ -328,7 +328,8 @@ def sessions_figure(result: Result, bin_s: int = 60) -> Figure:
     """Active sessions (top) and sessions lost per ``bin_s`` by cause, stacked (bottom).
 
     Lost uploads are drawn too when the timeline has a column for them (a name containing
-    ``upload`` and ``lost``, counts per second).
+    ``upload`` and ``lost``, counts per second); otherwise the run's total is written on the
+    panel when the run had uploads.
     """
     tl = result.timeline
     with _style():
@@ -354,6 +355,19 @@ def sessions_figure(result: Result, bin_s: int = 60) -> Figure:
                 marker=".",
                 lw=1,
                 label=column.replace("_", " "),
+            )
+        uploads = result.summary().get("uploads_total", 0)
+        if uploads and not _upload_columns(tl):
+            # The recorder counts lost uploads for the whole run only: state it, don't plot it.
+            lost_uploads = result.summary().get("uploads_lost", 0)
+            bottom.text(
+                0.01,
+                0.95,
+                f"lost uploads (whole run): {lost_uploads:,} of {uploads:,}",
+                transform=bottom.transAxes,
+                va="top",
+                fontsize=8,
+                gid="uploads",
             )
         minutes = bin_s / 60
         unit = "minute" if minutes == 1 else f"{minutes:g} min"

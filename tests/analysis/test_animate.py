@@ -13,13 +13,16 @@ from matplotlib.patches import Rectangle
 from PIL import Image
 
 from fleetsim.analysis.animate import (
+    REDIS_COLOURS,
     STATE_COLOURS,
     AnimationError,
     FleetAnimation,
     NodeState,
+    RedisNode,
     alb_nodes_at,
     fleet_at,
     instance_states,
+    redis_nodes_at,
     save_animation,
 )
 from tests.analysis.test_plots import OUTAGE_AT, outage_runs
@@ -165,3 +168,27 @@ def test_cli_animate_writes_a_gif(tmp_path) -> None:  # type: ignore[no-untyped-
     assert proc.returncode == 0, proc.stderr
     with Image.open(out) as gif:
         assert gif.n_frames == 6
+
+
+def test_redis_nodes_follow_the_failover_and_are_drawn_in_their_az() -> None:
+    from fleetsim import load_scenario, simulate
+
+    result = simulate(load_scenario("redis-failover", "multi-az", ["duration=12m"]))
+    a, b = "us-east-1a", "us-east-1b"
+    assert redis_nodes_at(result, 0) == {
+        "primary": RedisNode(a, True, True),
+        "replica-1": RedisNode(b, False, True),
+    }
+    # AZ a fails at 10 min: the primary is lost and, once promoted, replica-1 is the primary.
+    promoted = result.events[result.events.kind == "store.promoted"].time.item()
+    assert redis_nodes_at(result, promoted) == {
+        "primary": RedisNode(a, False, False),
+        "replica-1": RedisNode(b, True, True),
+    }
+    fleet = FleetAnimation(result, step_s=60)
+    fleet.draw(promoted)
+    panels = dict(zip(fleet.azs, fleet.panels, strict=True))
+    assert "redis\nreplica\nDOWN" in [t.get_text() for t in panels[a].texts]
+    assert "redis\nprimary" in [t.get_text() for t in panels[b].texts]
+    colours = [tuple(p.get_facecolor()) for p in panels[b].patches]
+    assert plt.matplotlib.colors.to_rgba(REDIS_COLOURS["primary"]) in colours

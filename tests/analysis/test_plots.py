@@ -287,3 +287,17 @@ def test_save_all_writes_every_kind_for_each_variant(tmp_path) -> None:  # type:
     assert names == sorted([*expected, "compare-timeline.png", "comparison.png"])
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sessions_state_the_runs_lost_uploads_without_a_time_column() -> None:
+    # The outage run with 5 % uploads on instance disk: AZ b's instance takes its files along.
+    source = merge(
+        SOURCE, {"traffic": {"upload_fraction": 0.05}, "state": {"uploads": "instance_disk"}}
+    )
+    result = run_variants(source, ["stateful"], seed=7)["stateful"]
+    summary = result.summary()
+    assert summary["uploads_total"] > 0
+    fig = plots.sessions_figure(result)
+    texts = [t.get_text() for t in fig.axes[1].texts if t.get_gid() == "uploads"]
+    lost, total = summary["uploads_lost"], summary["uploads_total"]
+    assert texts == [f"lost uploads (whole run): {lost:,} of {total:,}"]
