@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 demo: $(STAMP)
 	@mkdir -p out
 	$(BIN)/fleetsim compare az-outage --plots out --out out/az-outage | tee out/az-outage-compare.txt
-	@echo "report: out/az-outage-compare.txt, figure: out/compare-timeline.png, frames: out/az-outage/"
+	$(BIN)/fleetsim report az-outage --out out/az-outage-report.html
+	@echo "report: out/az-outage-report.html and out/az-outage-compare.txt, figures: out/*.png (README's is out/compare-timeline.png), frames: out/az-outage/"
 
 ## lint: ruff check, ruff format --check, mypy
 lint: $(STAMP)

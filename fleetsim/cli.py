@@ -2,9 +2,10 @@
 
 Sub-commands: ``run`` one scenario (or variant), ``compare`` its variants on common random numbers
 (optionally over R replications, with paired confidence intervals), ``sweep`` a grid of settings
-with replications on all cores or a Dask cluster, ``validate`` a scenario file, print the JSON
-``schema``, list the packaged ``scenarios``. Bad input ends with one paragraph on stderr naming
-the field and exit status 2 — never a traceback.
+with replications on all cores or a Dask cluster, ``report`` variants as one self-contained HTML
+file, ``animate`` the fleet, ``validate`` a scenario file, print the JSON ``schema``, list the
+packaged ``scenarios``. Bad input ends with one paragraph on stderr naming the field and exit
+status 2 — never a traceback.
 """
 
 from __future__ import annotations
@@ -111,9 +112,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         _write_outputs(result, Path(args.out))
     if args.plots:
-        from fleetsim.analysis.plots import save_timeline
+        from fleetsim.analysis.plots import save_all
 
-        save_timeline({scenario.name: result}, Path(args.plots) / "timeline.png")
+        save_all({scenario.name: result}, Path(args.plots))
     return 0
 
 
@@ -178,10 +179,49 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         for name, result in results.items():
             _write_outputs(result, Path(args.out) / name)
     if args.plots:
-        from fleetsim.analysis.plots import save_timeline
+        from fleetsim.analysis.plots import save_all
 
-        path = save_timeline(results, Path(args.plots) / "compare-timeline.png")
-        print(f"\nfigure: {path}", file=sys.stderr)
+        paths = save_all(results, Path(args.plots))
+        print(f"\nfigures: {len(paths)} in {args.plots}", file=sys.stderr)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from fleetsim.analysis.compare import run_variants
+    from fleetsim.analysis.report import replicate, write_report
+
+    variants = args.variants.split(",") if args.variants else None
+    if args.replications < 1:
+        print("fleetsim: --replications must be at least 1", file=sys.stderr)
+        return 2
+    results = run_variants(args.file, variants, args.seed, args.set)
+    replications = None
+    if args.replications > 1:
+        replications = replicate(args.file, variants, args.seed, args.set, args.replications)
+    path = write_report(results, Path(args.out), replications)
+    print(f"report: {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_animate(args: argparse.Namespace) -> int:
+    from fleetsim.analysis.animate import AnimationError, save_animation
+    from fleetsim.sim.world import simulate
+
+    scenario = load_scenario(args.file, args.variant, args.set)
+    try:
+        if Path(args.out).suffix.lower() == ".mp4":
+            from matplotlib import animation
+
+            if not animation.writers.is_available("ffmpeg"):
+                raise AnimationError(
+                    "writing .mp4 needs ffmpeg, which is not installed; use .gif or .html"
+                )
+        result = simulate(scenario, args.seed)
+        path = save_animation(result, Path(args.out), step_s=args.step, fps=args.fps)
+    except AnimationError as exc:
+        print(f"fleetsim: {exc}", file=sys.stderr)
+        return 2
+    print(f"animation: {path}", file=sys.stderr)
     return 0
 
 
@@ -368,6 +408,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     replications(p, 1)
     p.set_defaults(func=_cmd_sweep)
+    p = sub.add_parser("report", help="run variants and write one self-contained HTML report")
+    p.add_argument("file", help="scenario YAML file or packaged scenario name")
+    p.add_argument("--variants", help="comma-separated variant names (default: all)")
+    p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument(
+        "--replications",
+        type=int,
+        default=1,
+        help="independent seeds per variant for confidence intervals (default 1: none)",
+    )
+    p.add_argument("--out", required=True, help="the HTML file to write")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("animate", help="animate the fleet (instances by state, per AZ)")
+    p.add_argument("file", help="scenario YAML file or packaged scenario name")
+    p.add_argument("--variant", help="apply one of the scenario's variants")
+    p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--step", type=float, default=30.0, help="simulated seconds per frame")
+    p.add_argument("--fps", type=int, default=4, help="frames per second of playback")
+    p.add_argument("--out", required=True, help="fleet.gif, fleet.html or fleet.mp4")
+    p.set_defaults(func=_cmd_animate)
 
     p = sub.add_parser("validate", help="check a scenario file and all its variants")
     p.add_argument("file")

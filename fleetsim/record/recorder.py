@@ -3,8 +3,9 @@
 Two kinds of metric are kept apart (as salabim does): *observations* counted per one-second bin
 (arrivals, outcomes, latencies) and *levels* (instances in service, queue lengths) sampled once a
 simulated second. Latency quantiles come from a log-binned histogram (100 bins per decade, so a
-quantile is exact to within ±1.2 %), which keeps memory flat however long the run; per-request
-rows are kept only when ``record.requests`` is on. Nothing here schedules events.
+quantile is exact to within ±1.2 %), which keeps memory flat however long the run; the same bins,
+kept sparse per simulated minute, give latency quantiles over time. Per-request rows are kept only
+when ``record.requests`` is on. Nothing here schedules events.
 """
 
 from __future__ import annotations
@@ -57,6 +58,27 @@ HIST_MAX_EXP = 4  # 10,000 s
 _HIST_N = (HIST_MAX_EXP - HIST_MIN_EXP) * HIST_BINS_PER_DECADE
 _HIST_LOW = 10.0**HIST_MIN_EXP
 _log10 = math.log10
+LATENCY_WINDOW_S = 60  # width of the windows of Result.latency (per-minute quantiles)
+
+
+def hist_quantile(counts: dict[int, int] | list[int], q: float) -> float:
+    """Return the ``q`` quantile of a latency histogram (bin midpoint), or NaN if it is empty.
+
+    Args:
+        counts: counts by bin index, dense (a list) or sparse (a dict).
+        q: the quantile, in [0, 1].
+    """
+    items = sorted(counts.items()) if isinstance(counts, dict) else list(enumerate(counts))
+    total = sum(c for _, c in items)
+    if total == 0:
+        return math.nan
+    target = q * total
+    acc = 0
+    for i, count in items:
+        acc += count
+        if acc >= target and count:
+            return float(10 ** (HIST_MIN_EXP + (i + 0.5) / HIST_BINS_PER_DECADE))
+    return math.nan
 
 
 class Recorder:
@@ -80,6 +102,10 @@ class Recorder:
         self.requests_failed = 0
         self.double_outcomes = 0
         self.latency_hist = [0] * (_HIST_N + 1)
+        # Sparse (bin → count) per window: a minute of traffic touches a few dozen bins.
+        self.latency_windows: list[dict[int, int]] = [
+            {} for _ in range(math.ceil(n / LATENCY_WINDOW_S))
+        ]
         self.latency_total = 0.0
         # Little's law: time-integral of the number of requests in the system.
         self.in_system = 0
@@ -124,9 +150,13 @@ class Recorder:
         self.latency_total += latency
         if latency > _HIST_LOW:
             b = int((_log10(latency) - HIST_MIN_EXP) * HIST_BINS_PER_DECADE)
-            self.latency_hist[b if b < _HIST_N else _HIST_N] += 1
+            if b > _HIST_N:
+                b = _HIST_N
         else:
-            self.latency_hist[0] += 1
+            b = 0
+        self.latency_hist[b] += 1
+        window = self.latency_windows[i // LATENCY_WINDOW_S]
+        window[b] = window.get(b, 0) + 1
         self._area += self.in_system * (now - self._last_t)
         self._last_t = now
         self.in_system -= 1

@@ -13,6 +13,9 @@ Frames (all times in seconds from the start of the run, money in USD):
 * ``alb_metrics`` — one row per minute: the ALB's CloudWatch metrics (``RequestCount``,
   ``RequestCountPerTarget``, ``HTTPCode_ELB_5XX_Count``, ``TargetResponseTime``,
   ``HealthyHostCount``/``UnHealthyHostCount`` per AZ…); see :mod:`fleetsim.record.alb_metrics`.
+* ``latency`` — one row per simulated minute ``time`` (its start): ``ok`` (successful requests
+  finishing in it) and their latency quantiles ``p50_s``, ``p95_s``, ``p99_s`` (NaN if none),
+  from the same log-binned histogram as the summary's quantiles (within ±1.2 %).
 * ``requests`` — only with ``record.requests: true``: ``request``, ``user``, ``arrived``,
   ``ended``, ``outcome``, ``instance``.
 
@@ -30,7 +33,7 @@ import pandas as pd
 
 from fleetsim.record.alb_metrics import alb_metrics_frame
 from fleetsim.record.invariants import Check
-from fleetsim.record.recorder import Recorder
+from fleetsim.record.recorder import LATENCY_WINDOW_S, Recorder, hist_quantile
 
 
 def _cause_column(cause: str) -> str:
@@ -180,6 +183,25 @@ class Result:
         """Faults, launches, state changes, in time order."""
         cols = ["time", "kind", "scope", "az", "instance", "detail"]
         return pd.DataFrame(self.recorder.events, columns=cols)
+
+    @cached_property
+    def latency(self) -> pd.DataFrame:
+        """Latency quantiles of successful requests per minute (see the module docstring)."""
+        rows = []
+        for k, window in enumerate(self.recorder.latency_windows):
+            start = k * LATENCY_WINDOW_S
+            if start >= float(self.scenario["duration"]):
+                break
+            rows.append(
+                (
+                    start,
+                    sum(window.values()),
+                    hist_quantile(window, 0.50),
+                    hist_quantile(window, 0.95),
+                    hist_quantile(window, 0.99),
+                )
+            )
+        return pd.DataFrame(rows, columns=["time", "ok", "p50_s", "p95_s", "p99_s"])
 
     @cached_property
     def requests(self) -> pd.DataFrame:
