@@ -15,7 +15,7 @@ from fleetsim.config.faults import AzOutage, Fault
 from fleetsim.config.scenario import RecordConfig, Scenario
 from fleetsim.config.shapes import ConstantShape, Shape, SpikeShape, StepShape
 from fleetsim.config.state import StateConfig
-from fleetsim.config.traffic import RetryConfig, TrafficConfig
+from fleetsim.config.traffic import RequestKind, RequestMix, RetryConfig, TrafficConfig
 
 __all__ = [
     "AlbConfig",
@@ -30,6 +30,8 @@ __all__ = [
     "NonNegDuration",
     "PosDuration",
     "RecordConfig",
+    "RequestKind",
+    "RequestMix",
     "RetryConfig",
     "Scenario",
     "Shape",

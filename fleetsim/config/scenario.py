@@ -92,6 +92,24 @@ class Scenario(Model):
         return self
 
     @model_validator(mode="after")
+    def _one_way_to_mix(self) -> Scenario:
+        # Two ways to say how often requests write or upload would silently disagree.
+        if self.traffic.mix is not None:
+            if self.traffic.upload_fraction > 0:
+                raise ValueError(
+                    f"traffic.upload_fraction: {self.traffic.upload_fraction} is set together "
+                    "with traffic.mix; with a mix, set the upload weight in traffic.mix.upload "
+                    "instead and remove upload_fraction"
+                )
+            if "write_fraction" in self.state.model_fields_set:
+                raise ValueError(
+                    f"state.write_fraction: {self.state.write_fraction} is set together with "
+                    "traffic.mix; with a mix, set the write weight in traffic.mix.write instead "
+                    "and remove write_fraction"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         for az in self.azs:
             if not az.startswith(self.region) or len(az) != len(self.region) + 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from fleetsim.config.base import Model, NonNegDuration
 from fleetsim.config.dists import Dist, Exponential, Geometric
@@ -28,6 +28,55 @@ class RetryConfig(Model):
     jitter: Literal["none", "full", "equal"] = "full"
 
 
+class RequestKind(Model):
+    """One kind of request in the mix: how often, how much CPU, how many bytes."""
+
+    weight: float = Field(
+        0.0, ge=0, description="relative frequency among a session's requests after its login"
+    )
+    cpu_time: Dist | None = Field(
+        None, description="CPU seconds per request of this kind (default: app.cpu_time)"
+    )
+    payload_kb: float = Field(
+        0.0,
+        ge=0,
+        description=(
+            "kilobytes the worker streams to or from the client (request body or response), "
+            "at the mix's client_bandwidth_mbps"
+        ),
+    )
+
+
+class RequestMix(Model):
+    """What users ask for: a login opens each session, then pages, writes and uploads.
+
+    A ``write`` changes the session (written to an external store); an ``upload`` stores a file
+    (see ``state.uploads``) and writes the session; a ``page`` only reads it. The worker is held
+    while the payload streams at the client's bandwidth, without using CPU. A failed request is
+    retried (or reloaded) as the same kind; the next kind is drawn after a success.
+    """
+
+    login: RequestKind = Field(
+        default_factory=lambda: RequestKind(payload_kb=2.0),
+        description="the first request of every session (its weight is ignored)",
+    )
+    page: RequestKind = Field(default_factory=lambda: RequestKind(weight=0.85, payload_kb=40.0))
+    write: RequestKind = Field(default_factory=lambda: RequestKind(weight=0.12, payload_kb=4.0))
+    upload: RequestKind = Field(default_factory=lambda: RequestKind(weight=0.03, payload_kb=1024.0))
+    client_bandwidth_mbps: float = Field(
+        50.0, gt=0, description="each client's bandwidth, megabits per second"
+    )
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> RequestMix:
+        if self.page.weight + self.write.weight + self.upload.weight <= 0:
+            raise ValueError(
+                "traffic.mix: page, write and upload weights are all 0; give at least one a "
+                "positive weight (they are relative frequencies, e.g. 0.85, 0.12, 0.03)"
+            )
+        return self
+
+
 class TrafficConfig(Model):
     """Users and their behaviour.
 
@@ -49,6 +98,13 @@ class TrafficConfig(Model):
     retries: RetryConfig = Field(default_factory=lambda: RetryConfig())
     upload_fraction: float = Field(
         0.0, ge=0, le=1, description="share of requests that upload a file (see state.uploads)"
+    )
+    mix: RequestMix | None = Field(
+        None,
+        description=(
+            "request kinds (login, page, write, upload) with their own CPU time and payload; "
+            "replaces upload_fraction and state.write_fraction"
+        ),
     )
     warm_start: bool = Field(
         True,

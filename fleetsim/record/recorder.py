@@ -29,6 +29,7 @@ class Request(Protocol):
     id: int
     arrived: float
     done: bool
+    kind: str
 
     @property
     def user(self) -> _User: ...  # noqa: D102
@@ -112,7 +113,7 @@ class Recorder:
         self._area = 0.0
         self._last_t = 0.0
         self.keep_requests = keep_requests
-        self.request_rows: list[tuple[int, int, float, float, str, str | None]] = []
+        self.request_rows: list[tuple[int, int, float, float, str, str | None, str]] = []
         self.sessions_created = 0
         self.session_outcomes: dict[str, int] = {}
         self.lost_by_cause: dict[str, int] = {}
@@ -163,7 +164,7 @@ class Recorder:
         if self.keep_requests:
             inst = req.instance
             self.request_rows.append(
-                (req.id, req.user.id, req.arrived, now, "ok", inst.name if inst else None)
+                (req.id, req.user.id, req.arrived, now, "ok", inst.name if inst else None, req.kind)
             )
 
     def fail(self, req: Request, now: float, cause: str) -> None:
@@ -185,7 +186,15 @@ class Recorder:
         if self.keep_requests:
             inst = req.instance
             self.request_rows.append(
-                (req.id, req.user.id, req.arrived, now, cause, inst.name if inst else None)
+                (
+                    req.id,
+                    req.user.id,
+                    req.arrived,
+                    now,
+                    cause,
+                    inst.name if inst else None,
+                    req.kind,
+                )
             )
 
     def time_average_in_system(self, now: float) -> float:

@@ -17,7 +17,8 @@ Frames (all times in seconds from the start of the run, money in USD):
   finishing in it) and their latency quantiles ``p50_s``, ``p95_s``, ``p99_s`` (NaN if none),
   from the same log-binned histogram as the summary's quantiles (within ±1.2 %).
 * ``requests`` — only with ``record.requests: true``: ``request``, ``user``, ``arrived``,
-  ``ended``, ``outcome``, ``instance``.
+  ``ended``, ``outcome``, ``instance``, ``kind`` (login/page/write/upload with a request mix,
+  else empty).
 
 A Result pickles (plain lists and dicts inside), so it can come back from a worker process.
 """
@@ -206,7 +207,7 @@ class Result:
     @cached_property
     def requests(self) -> pd.DataFrame:
         """One row per request (empty unless ``record.requests`` was on)."""
-        cols = ["request", "user", "arrived", "ended", "outcome", "instance"]
+        cols = ["request", "user", "arrived", "ended", "outcome", "instance", "kind"]
         return pd.DataFrame(self.recorder.request_rows, columns=cols)
 
     @cached_property

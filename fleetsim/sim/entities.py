@@ -51,9 +51,10 @@ class User:
         sticky: the target named by the user's stickiness cookie, if any.
         sticky_until: simulated time the cookie expires.
         failures: consecutive failed requests.
+        kind: with a request mix, the kind of request being tried (kept across its retries).
     """
 
-    __slots__ = ("failures", "id", "remaining", "session", "sticky", "sticky_until")
+    __slots__ = ("failures", "id", "kind", "remaining", "session", "sticky", "sticky_until")
 
     def __init__(self, uid: int, requests: int) -> None:
         self.id = uid
@@ -62,6 +63,7 @@ class User:
         self.sticky: Instance | None = None
         self.sticky_until = 0.0
         self.failures = 0
+        self.kind: str | None = None  # with a request mix: the kind being tried (kept on retry)
 
 
 class Request:
@@ -77,15 +79,19 @@ class Request:
         attempt: 1 for the user's own request, 2, 3, … for the client's retries of it.
         extra: seconds added to its service time (session-store and upload round trips).
         upload: True if it uploads a file.
+        kind: ``login``, ``page``, ``write`` or ``upload`` with a request mix, else ``""``.
+        cpu: its CPU seconds if its kind has its own CPU time, else -1 (the app's draw).
     """
 
     __slots__ = (
         "arrived",
         "attempt",
+        "cpu",
         "done",
         "extra",
         "id",
         "instance",
+        "kind",
         "started",
         "upload",
         "user",
@@ -101,3 +107,5 @@ class Request:
         self.done = False
         self.extra = 0.0
         self.upload = False
+        self.kind = ""
+        self.cpu = -1.0

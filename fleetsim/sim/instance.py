@@ -310,7 +310,10 @@ class Instance:
         self._n += 1
         req.started = now
         self._seq += 1
-        heapq.heappush(self._heap, (self._v + self._cpu_time(), self._seq, req))
+        cpu = req.cpu
+        if cpu < 0.0:
+            cpu = self._cpu_time()
+        heapq.heappush(self._heap, (self._v + cpu, self._seq, req))
         self._schedule()
 
     def _schedule(self) -> None:

@@ -28,6 +28,7 @@ from fleetsim.sim.cloudwatch import CloudWatch, group_metrics
 from fleetsim.sim.entities import Request, Session, User
 from fleetsim.sim.faults import FaultSchedule
 from fleetsim.sim.instance import Instance
+from fleetsim.sim.mix import WRITING, RequestMixer
 from fleetsim.sim.rng import RandomStreams
 from fleetsim.sim.scaling import ScalingPolicies
 from fleetsim.sim.shapes import build_shape
@@ -64,6 +65,8 @@ class World:
         self._upload_draws = self.streams.stream("traffic.uploads")
         self._w: list[float] = []
         self._u: list[float] = []
+        mix = scenario.traffic.mix
+        self._mix = None if mix is None else RequestMixer(mix, self.streams.stream)
         self.sessions: dict[int, Session] = {}
         self._next_session = 0
         self._next_instance = 0
@@ -204,8 +207,19 @@ class World:
         now = self.env.now
         store = self.store
         write = session is None
+        mixer = self._mix
+        if mixer is not None:
+            # A login opens every session; a failed request is tried again as the same kind.
+            kind = user.kind
+            if session is None:
+                kind = "login"
+            elif kind is None or kind == "login":
+                kind = mixer.next_kind()
+            user.kind = kind
+            write = kind in WRITING
         if store.external:
-            write = write or self._draw(self._w, self._writes) < self._write_fraction
+            if mixer is None:
+                write = write or self._draw(self._w, self._writes) < self._write_fraction
             cost = store.access(inst, now, write)
             if isinstance(cost, str):
                 # The store cannot be reached or refuses: the application answers 500.
@@ -240,10 +254,16 @@ class World:
                     session.written = now
         if user.session is not None:
             user.session.requests += 1
-        share = self._upload_fraction
-        if share and self._draw(self._u, self._upload_draws) < share:
-            req.upload = True
-            req.extra += self.uploads.latency
+        if mixer is not None:
+            mixer.prepare(req, user.kind or "page")
+            if req.kind == "upload":
+                req.upload = True
+                req.extra += self.uploads.latency
+        else:
+            share = self._upload_fraction
+            if share and self._draw(self._u, self._upload_draws) < share:
+                req.upload = True
+                req.extra += self.uploads.latency
         inst.accept(req)
 
     # --- the user: reaction to each response ---------------------------------------------
@@ -255,6 +275,7 @@ class World:
         self.alb.finished(req)
         user = req.user
         user.failures = 0
+        user.kind = None  # the next request is a new draw from the mix
         user.remaining -= 1
         if user.remaining <= 0:
             self._end_session(user, "completed")
