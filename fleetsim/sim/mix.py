@@ -66,6 +66,19 @@ class RequestMixer:
                 return kind
         return KINDS[-1]
 
+    def assign(self, req: Request) -> None:
+        """Decide the kind of a new request (or retry) and prepare it.
+
+        A user without a session logs in; a user retrying a failed request asks for the same
+        kind again; otherwise the kind is a fresh draw (the user's kind is cleared on success).
+        """
+        user = req.user
+        kind: str | None = "login" if user.session is None else user.kind
+        if kind is None:
+            kind = self.next_kind()
+        user.kind = kind
+        self.prepare(req, kind)
+
     def prepare(self, req: Request, kind: str) -> None:
         """Give ``req`` its kind, its own CPU time if the kind has one, and its transfer time."""
         req.kind = kind

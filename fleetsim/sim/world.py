@@ -107,7 +107,7 @@ class World:
             build_shape(scenario.traffic.shape),
             scenario.duration,
             self.streams.stream,
-            self.alb.handle,
+            self.alb.handle if self._mix is None else self._send_mixed,
         )
         self.faults = FaultSchedule(self.env, self.rec, scenario.faults, self.zones)
         for zone in self.zones.values():
@@ -201,6 +201,11 @@ class World:
             blocks.extend(gen.random(4096).tolist())
         return blocks.pop()
 
+    def _send_mixed(self, req: Request) -> None:
+        assert self._mix is not None
+        self._mix.assign(req)
+        self.alb.handle(req)
+
     def _routed(self, req: Request, inst: Instance) -> None:
         user = req.user
         session = user.session
@@ -209,14 +214,7 @@ class World:
         write = session is None
         mixer = self._mix
         if mixer is not None:
-            # A login opens every session; a failed request is tried again as the same kind.
-            kind = user.kind
-            if session is None:
-                kind = "login"
-            elif kind is None or kind == "login":
-                kind = mixer.next_kind()
-            user.kind = kind
-            write = kind in WRITING
+            write = req.kind in WRITING
         if store.external:
             if mixer is None:
                 write = write or self._draw(self._w, self._writes) < self._write_fraction
@@ -225,7 +223,7 @@ class World:
                 # The store cannot be reached or refuses: the application answers 500.
                 self._failed(req, now, cost)
                 return
-            req.extra = cost
+            req.extra += cost
         if session is None:
             if user.remaining > 0 and (cause := self._login(user, inst)) is not None:
                 self._failed(req, now, cause)
@@ -255,7 +253,6 @@ class World:
         if user.session is not None:
             user.session.requests += 1
         if mixer is not None:
-            mixer.prepare(req, user.kind or "page")
             if req.kind == "upload":
                 req.upload = True
                 req.extra += self.uploads.latency
