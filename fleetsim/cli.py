@@ -127,6 +127,12 @@ def _make_executor(args: argparse.Namespace) -> Any:
         raise ConfigError(str(exc)) from None
 
 
+def _compare_source(args: argparse.Namespace) -> Any:
+    # One file: its variants are the columns; several files: each file is one column.
+    files: list[str] = args.file
+    return files[0] if len(files) == 1 else list(files)
+
+
 def _cmd_compare_replicated(args: argparse.Namespace) -> int:
     from fleetsim.analysis.compare import format_comparison, replicate_variants, select_variants
     from fleetsim.analysis.progress import task_bar
@@ -135,13 +141,14 @@ def _cmd_compare_replicated(args: argparse.Namespace) -> int:
         print("fleetsim: --plots needs a single replication (--replications 1).", file=sys.stderr)
         return 2
     variants = args.variants.split(",") if args.variants else None
-    chosen = select_variants(args.file, variants, args.set)
+    source = _compare_source(args)
+    chosen = select_variants(source, variants, args.set)
     with (
         _make_executor(args) as executor,
         task_bar(len(chosen) * args.replications, "compare", args.quiet) as bar,
     ):
         comparison = replicate_variants(
-            args.file,
+            source,
             variants,
             args.seed,
             args.set,
@@ -169,7 +176,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.replications > 1 or args.warmup > 0:
         return _cmd_compare_replicated(args)
     variants = args.variants.split(",") if args.variants else None
-    results = run_variants(args.file, variants, args.seed, args.set)
+    results = run_variants(_compare_source(args), variants, args.seed, args.set)
     summaries = {name: r.summary() for name, r in results.items()}
     if args.format == "json":
         print(json.dumps({k: _clean(v) for k, v in summaries.items()}, default=_json_default))
@@ -326,8 +333,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("file", help="scenario YAML file or packaged scenario name")
+    def common(p: argparse.ArgumentParser, many: bool = False) -> None:
+        if many:
+            p.add_argument(
+                "file",
+                nargs="+",
+                help="scenario YAML file or packaged scenario name; several files: one column "
+                "per file, on the same seed",
+            )
+        else:
+            p.add_argument("file", help="scenario YAML file or packaged scenario name")
         p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
         p.add_argument(
             "--set",
@@ -379,8 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", help="apply one of the scenario's variants")
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("compare", help="run variants with the same seed, side by side")
-    common(p)
+    p = sub.add_parser(
+        "compare", help="run variants (or several files) with the same seed, side by side"
+    )
+    common(p, many=True)
     p.add_argument("--variants", help="comma-separated variant names (default: all)")
     replications(p, 1)
     p.set_defaults(func=_cmd_compare)

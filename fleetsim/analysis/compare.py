@@ -10,6 +10,10 @@ variant and each other one get their own Student-t interval. The shared noise ca
 difference, which is why its interval is usually much tighter than the two variants' intervals;
 two identical variants differ by exactly zero in every replication. A difference whose interval
 contains zero is reported as not significant.
+
+Several scenario files can be compared the same way: pass a list of files (or packaged names)
+instead of one source, and each file becomes one column, named after the file, run on the same
+seed. Where the files describe the same traffic, their users are the same users.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ from fleetsim.config import Scenario, load_variants
 from fleetsim.record.result import Result
 from fleetsim.sim.world import simulate
 
+Source = str | Path | dict[str, Any] | list[str | Path]
+"""A scenario (file, packaged name or dict), or a list of files compared column by column."""
+
 #: Summary keys shown by default when variants are put side by side.
 HEADLINE = [
     "requests_total",
@@ -54,15 +61,20 @@ HEADLINE = [
 
 
 def select_variants(
-    source: str | Path | dict[str, Any],
+    source: Source,
     variants: list[str] | None = None,
     overrides: list[str] | None = None,
 ) -> dict[str, Scenario]:
     """Load the chosen variants (all by default) of a scenario, by name.
 
+    With a list of files, each file's own scenario (no variant) is one design, named after the
+    file (``design-exercise-before``); ``variants`` must then be None.
+
     Raises:
-        ConfigError: if a variant is unknown or invalid.
+        ConfigError: if a variant is unknown or invalid, or files repeat a name.
     """
+    if isinstance(source, list):
+        return _select_files(source, variants, overrides)
     scenarios = load_variants(source, overrides)
     if variants:
         unknown = [v for v in variants if v not in scenarios]
@@ -76,8 +88,28 @@ def select_variants(
     return scenarios
 
 
+def _select_files(
+    files: list[str | Path], variants: list[str] | None, overrides: list[str] | None
+) -> dict[str, Scenario]:
+    from fleetsim.config import ConfigError, load_scenario
+
+    if variants:
+        raise ConfigError(
+            "variants cannot be chosen when comparing several files: each file is one design."
+        )
+    if not files:
+        raise ConfigError("no scenario file to compare.")
+    scenarios: dict[str, Scenario] = {}
+    for file in files:
+        name = Path(str(file)).name.removesuffix(".yaml").removesuffix(".yml")
+        if name in scenarios:
+            raise ConfigError(f"two files are both called {name!r}; rename one to compare them.")
+        scenarios[name] = load_scenario(file, None, overrides)
+    return scenarios
+
+
 def run_variants(
-    source: str | Path | dict[str, Any],
+    source: Source,
     variants: list[str] | None = None,
     seed: int | None = None,
     overrides: list[str] | None = None,
@@ -92,7 +124,7 @@ def run_variants(
 
 
 def compare(
-    source: str | Path | dict[str, Any],
+    source: Source,
     variants: list[str] | None = None,
     seed: int | None = None,
     overrides: list[str] | None = None,
@@ -267,7 +299,7 @@ def _diff_block(a: list[float], b: list[float], confidence: float) -> dict[str, 
 
 
 def replicate_variants(
-    source: str | Path | dict[str, Any],
+    source: Source,
     variants: list[str] | None = None,
     seed: int | None = None,
     overrides: list[str] | None = None,

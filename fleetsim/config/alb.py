@@ -72,6 +72,14 @@ class StickinessConfig(Model):
 class AlbConfig(Model):
     """The Application Load Balancer and its target group."""
 
+    enabled: bool = Field(
+        True,
+        description=(
+            "false: no load balancer; clients reach the group's single instance directly (no "
+            "health checks, no draining, no ALB nodes); while it cannot answer, requests fail "
+            "'000 instance_down'. Needs asg.max_size 1 and EC2 health checks"
+        ),
+    )
     # load_balancing.algorithm.type, default round_robin (§1.2)
     algorithm: Literal["round_robin", "least_outstanding_requests", "weighted_random"] = (
         "round_robin"

@@ -110,6 +110,23 @@ class Scenario(Model):
         return self
 
     @model_validator(mode="after")
+    def _direct_needs_one_instance(self) -> Scenario:
+        # Without a load balancer clients know one address: the model has nothing to spread
+        # them over several instances, nor health checks to feed ELB health checks.
+        if not self.alb.enabled:
+            if self.asg.max_size != 1:
+                raise ValueError(
+                    f"alb.enabled is false (clients reach one instance directly), so "
+                    f"asg.max_size must be 1, got {self.asg.max_size}"
+                )
+            if self.asg.health_check_type == "ELB":
+                raise ValueError(
+                    "alb.enabled is false: asg.health_check_type ELB needs a load balancer; "
+                    "use EC2"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         for az in self.azs:
             if not az.startswith(self.region) or len(az) != len(self.region) + 1:

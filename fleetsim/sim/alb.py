@@ -29,6 +29,10 @@ What is modelled (sources in the fact sheet §1; the full account is ``docs/alb.
   ``504 target_timeout`` at arrival + ``idle_timeout`` (§1.3, §1.4).
 * Deregistration (draining): no new requests; in-flight ones may finish until
   ``deregistration_delay``, after which those left fail ``502 deregistration_timeout`` (§1.2).
+* ``enabled: false`` (no load balancer): clients reach the group's single instance directly. No
+  nodes, DNS, health checks or draining; a request that finds no instance able to answer (none
+  registered, its AZ down, not running, app not up) fails ``000 instance_down`` at once. The idle
+  timeout still ends requests left waiting (read it as the client giving up).
 """
 
 from __future__ import annotations
@@ -103,7 +107,7 @@ class LoadBalancer:
         )
         self._pool = self._pools.get(None)
         self._zone_healthy = dict.fromkeys(azs, True)
-        self._lor = cfg.algorithm == "least_outstanding_requests"
+        self._lor = cfg.enabled and cfg.algorithm == "least_outstanding_requests"
         self._sticky = cfg.stickiness.enabled
         self._app_cookie = cfg.stickiness.type == "app_cookie"
         self._sticky_s = cfg.stickiness.duration
@@ -116,6 +120,7 @@ class LoadBalancer:
         self._open_timer = False
         self._on_routed = on_routed
         self._on_failed = on_failed
+        self._direct = not cfg.enabled
         self.target_listeners: list[Callable[[Instance, str], None]] = []
 
     # --- routing (hot path) --------------------------------------------------------------
@@ -123,6 +128,9 @@ class LoadBalancer:
     def handle(self, req: Request) -> None:
         """Route one request arriving from a client."""
         now = self.env.now
+        if self._direct:
+            self._handle_direct(req, now)
+            return
         pool = self._pool
         if self._zonal or self._dead_in_dns:
             # Only while a dead node is still handed out, or with cross-zone off, does the
@@ -171,6 +179,21 @@ class LoadBalancer:
                     self._arm_open_timer()
             if target.queue and target not in self._watched:
                 self._watch_queue(target)
+
+    def _handle_direct(self, req: Request, now: float) -> None:
+        # No load balancer: the client connects to the one instance it knows, or gets nothing.
+        target = next(iter(self.targets), None)
+        req.instance = target
+        if target is None or not target.reachable or target.state != "running" or not target.app_up:
+            self._on_failed(req, now, "000 instance_down")
+            return
+        self._on_routed(req, target)
+        if not req.done:
+            self._open.append(req)
+            if not self._open_timer:
+                self._arm_open_timer()
+        if target.queue and target not in self._watched:
+            self._watch_queue(target)
 
     def _no_target_cause(self, pool: Pool) -> str:
         registered = self._members(pool) if self._zonal else self.targets
@@ -295,6 +318,8 @@ class LoadBalancer:
 
     def node_failed(self, az: str) -> None:
         """The AZ's node stops answering; DNS drops it after ``dns_failover_delay``."""
+        if self._direct:
+            return
         self.node_up[az] = False
         self._dns_updated()
         self.rec.event(self.env.now, "alb.node_down", "alb", az)
@@ -302,6 +327,8 @@ class LoadBalancer:
 
     def node_recovered(self, az: str) -> None:
         """The AZ's node answers again; DNS hands it out after ``dns_failover_delay``."""
+        if self._direct:
+            return
         self.node_up[az] = True
         self._dns_updated()
         self.rec.event(self.env.now, "alb.node_up", "alb", az)
@@ -333,6 +360,10 @@ class LoadBalancer:
     def register(self, inst: Instance, healthy: bool = False) -> None:
         """Register an instance; it starts ``initial`` (or ``healthy`` for the warm start)."""
         now = self.env.now
+        if self._direct:
+            # Nothing checks it: clients use the instance as soon as it is in service.
+            self.targets[inst] = Target(inst, "healthy")
+            return
         target = Target(inst, "healthy" if healthy else "initial")
         # Targets already healthy and the first batch into an empty group skip slow start (§1.2).
         if not self.targets:
@@ -347,6 +378,11 @@ class LoadBalancer:
         """Drain ``inst``; call ``on_drained`` once no request remains or the delay ends."""
         target = self.targets.get(inst)
         if target is None:
+            on_drained(inst)
+            return
+        if self._direct:
+            # No load balancer, no draining: requests still running fail when it terminates.
+            del self.targets[inst]
             on_drained(inst)
             return
         self._set_state(target, "draining")
