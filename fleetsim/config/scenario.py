@@ -121,8 +121,7 @@ class Scenario(Model):
                 )
             if self.asg.health_check_type == "ELB":
                 raise ValueError(
-                    "alb.enabled is false: asg.health_check_type ELB needs a load balancer; "
-                    "use EC2"
+                    "alb.enabled is false: asg.health_check_type ELB needs a load balancer; use EC2"
                 )
         return self
 

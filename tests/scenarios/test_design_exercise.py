@@ -1,4 +1,4 @@
-"""The design exercise: one instance, no load balancer, state on its disk vs the well-architected tier."""
+"""The design exercise: one instance, no ALB, state on its disk vs the well-architected tier."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""nasa-launch-day: a fixed fleet sized for the mean fails in the launch bursts; scaling keeps up."""
+"""nasa-launch-day: a fleet sized for the mean fails in the launch bursts; scaling keeps up."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The baked-vs-bootstrapped scenario: a flash crowd fails more requests the longer a launch takes."""
+"""baked-vs-bootstrapped: a flash crowd fails more requests the longer a launch takes."""
 
 from __future__ import annotations
 
