@@ -100,18 +100,24 @@ def test_lag_window_loss_equals_the_writes_in_the_window():
 
 
 def test_scale_in_loses_stateful_sessions_and_uploads_but_no_stateless_ones():
-    results = run_variants("scale-in-sessions", overrides=["duration=30m"])
+    # 50 min: the peak ends at 25 min and scale-in needs 15 low one-minute datapoints.
+    results = run_variants("scale-in-sessions", overrides=["duration=50m"])
     stateful = results["stateful"].summary()
     stateless = results["stateless"].summary()
     assert stateful["lost_by_cause"]["instance_terminated"] > 100
     assert stateful["uploads_lost"] > 100
     assert stateless["sessions_lost"] == 0 and stateless["uploads_lost"] == 0
     assert stateless["uploads_total"] > 1000
-    # The rebalancing after the AZ returns (20 min) terminates instances in a and b.
+    # Target tracking scaled out during the peak and the instances were terminated by scale-in.
     events = results["stateful"].events
-    rebalance = events[(events.kind == "asg.Terminating") & (events.detail == "AZ rebalancing")]
-    assert len(rebalance) > 0 and (rebalance.time > 1200).all()
+    scaling = events[events.kind == "asg.scaling"]
+    assert scaling.detail.str.contains("AlarmHigh").any()
+    scale_in = scaling[scaling.detail.str.contains("AlarmLow")]
+    assert len(scale_in) > 0 and (scale_in.time > 25 * 60 + 15 * 60).all()
+    ended = events[(events.kind == "asg.Terminating") & events.detail.str.contains("AlarmLow")]
+    assert len(ended) > 0
     for result in results.values():
+        assert result.summary()["requests_failed"] < 0.001 * result.summary()["requests_total"]
         assert _ledger_balances(result.summary())
 
 
