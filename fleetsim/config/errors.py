@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from fleetsim.config.faults import FAULT_KINDS
+
 
 class ConfigError(ValueError):
     """A scenario, variant or override is invalid; the message speaks to the scenario author."""
@@ -61,7 +63,7 @@ _UNION_TAGS = {
     "lognormal",
     "empirical",
     "geometric",
-    "az_outage",
+    *FAULT_KINDS,
     "ramp",
     "diurnal",
     "trace",

@@ -11,7 +11,17 @@ from fleetsim.config.alb import AlbConfig, HealthCheckConfig, StickinessConfig
 from fleetsim.config.app import AppConfig, InstanceConfig
 from fleetsim.config.asg import AsgConfig
 from fleetsim.config.base import Model, NonNegDuration, PosDuration
-from fleetsim.config.faults import AzOutage, Fault
+from fleetsim.config.faults import (
+    AzDegraded,
+    AzOutage,
+    BootstrapOutage,
+    Deploy,
+    Fault,
+    InstanceCrash,
+    RedisNodeFailure,
+    RedisPrimaryFailure,
+    SpotInterruptions,
+)
 from fleetsim.config.scenario import RecordConfig, Scenario
 from fleetsim.config.shapes import ConstantShape, Shape, SpikeShape, StepShape
 from fleetsim.config.state import StateConfig
@@ -21,21 +31,28 @@ __all__ = [
     "AlbConfig",
     "AppConfig",
     "AsgConfig",
+    "AzDegraded",
     "AzOutage",
+    "BootstrapOutage",
     "ConstantShape",
+    "Deploy",
     "Fault",
     "HealthCheckConfig",
     "InstanceConfig",
+    "InstanceCrash",
     "Model",
     "NonNegDuration",
     "PosDuration",
     "RecordConfig",
+    "RedisNodeFailure",
+    "RedisPrimaryFailure",
     "RequestKind",
     "RequestMix",
     "RetryConfig",
     "Scenario",
     "Shape",
     "SpikeShape",
+    "SpotInterruptions",
     "StateConfig",
     "StepShape",
     "StickinessConfig",

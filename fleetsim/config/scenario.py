@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -11,7 +10,7 @@ from fleetsim.config.alb import AlbConfig
 from fleetsim.config.app import AppConfig, InstanceConfig
 from fleetsim.config.asg import AsgConfig
 from fleetsim.config.base import Model, PosDuration
-from fleetsim.config.faults import Fault
+from fleetsim.config.faults import Fault, check_faults
 from fleetsim.config.state import StateConfig, apply_design, check_state_azs, expand_state_azs
 from fleetsim.config.traffic import TrafficConfig
 
@@ -135,16 +134,14 @@ class Scenario(Model):
                 )
         if len(set(self.azs)) != len(self.azs):
             raise ValueError(f"azs: duplicate Availability Zones in {self.azs}")
-        for i, fault in enumerate(self.faults):
-            if fault.az not in self.azs:
-                raise ValueError(
-                    f"faults.{i}.az: {fault.az!r} is not one of the scenario's AZs {self.azs}"
-                )
-        outages = sorted((f for f in self.faults if f.kind == "az_outage"), key=lambda f: f.at)
-        for a, b in itertools.pairwise(outages):
-            if a.az == b.az and b.at < a.at + a.duration:
-                raise ValueError(
-                    f"faults: two az_outage faults overlap in {a.az} "
-                    f"({a.at:g}–{a.at + a.duration:g} s and {b.at:g}–{b.at + b.duration:g} s)"
-                )
+        redis = self.state.redis
+        nodes = ["primary", *[f"replica-{k + 1}" for k in range(len(redis.replica_azs))]]
+        check_faults(
+            self.faults,
+            self.azs,
+            self.duration,
+            self.state.sessions,
+            nodes if self.state.sessions == "redis" else [],
+            self.instance.spot is not None,
+        )
         return self

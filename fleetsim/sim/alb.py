@@ -122,6 +122,14 @@ class LoadBalancer:
         self._on_failed = on_failed
         self._direct = not cfg.enabled
         self.target_listeners: list[Callable[[Instance, str], None]] = []
+        # Weighted target groups (a blue/green deploy): a share of new requests goes to another
+        # target group, modelled as a second LoadBalancer with the same nodes.
+        self._other: LoadBalancer | None = None
+        self._other_share = 0.0
+        self._other_uniform: Callable[[], float] = self._uniform
+        self._shared = False  # another target group exists: a cookie may name its target
+        #: A gray failure's lost health checks: called per check, True = this check gets no answer.
+        self.check_loss: Callable[[Instance], bool] | None = None
 
     # --- routing (hot path) --------------------------------------------------------------
 
@@ -130,6 +138,10 @@ class LoadBalancer:
         now = self.env.now
         if self._direct:
             self._handle_direct(req, now)
+            return
+        other = self._other
+        if other is not None and self._other_uniform() < self._other_share:
+            other.handle(req)
             return
         pool = self._pool
         if self._zonal or self._dead_in_dns:
@@ -151,6 +163,7 @@ class LoadBalancer:
                 sticky is not None
                 and sticky.routable
                 and user.sticky_until > now
+                and (not self._shared or sticky in self.targets)
                 and (user.session is not None or not self._app_cookie)
             ):
                 target = sticky
@@ -222,12 +235,32 @@ class LoadBalancer:
             return
         target = self.targets.get(inst)
         if target is None:
+            if self._other is not None:
+                self._other.finished(req)
             return
         pool = target.pool
         if pool is None:
             target.outstanding -= 1
         else:
             pool.finished(target)
+
+    def forward(self, other: LoadBalancer, share: float, uniform: Callable[[], float]) -> None:
+        """Weighted target groups: send ``share`` (0–1) of new requests to ``other``.
+
+        A listener rule forwarding to two target groups with weights (§1.2); the cookie of one
+        target group's stickiness does not bind a request the weights sent to the other, whose
+        algorithm picks a new target. Target-group stickiness is not modelled.
+
+        Args:
+            other: the load balancer standing for the second target group.
+            share: the second target group's weight over the sum of both weights.
+            uniform: uniform draws in [0, 1) deciding each request's target group.
+        """
+        self._other = other
+        self._other_share = share
+        self._other_uniform = uniform
+        self._shared = other._shared = True
+        self.rec.event(self.env.now, "alb.weights", "alb", None, None, f"second={share:.0%}")
 
     def _connect_timed_out(self, event: simpy.Event) -> None:
         self._on_failed(cast("Request", event.value), self.env.now, "504 target_timeout")
@@ -425,6 +458,8 @@ class LoadBalancer:
 
     def _check_passes(self, inst: Instance) -> bool:
         if not inst.alive:
+            return False
+        if self.check_loss is not None and self.check_loss(inst):
             return False
         hc = self.cfg.health_check
         if hc.fails_when_saturated and inst.busy >= inst.workers:

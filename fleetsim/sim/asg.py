@@ -228,7 +228,7 @@ class AutoScalingGroup:
         self.reconcile("retry after failed launch")
 
     def _boot(self, inst: Instance) -> Process:
-        plan = self._boot_model.plan()
+        plan = self._boot_model.plan(self.env.now)
         yield self.env.timeout(plan.launch)
         if inst.state != "pending":
             return
@@ -606,7 +606,7 @@ class AutoScalingGroup:
 
     def _prepare(self, inst: Instance) -> Process:
         """Launch into the pool: full launch and bootstrap, then stop (or keep running)."""
-        plan = self._boot_model.plan()
+        plan = self._boot_model.plan(self.env.now)
         yield self.env.timeout(plan.launch)
         if self.lifecycle.get(inst) != "Warmed:Pending":
             return

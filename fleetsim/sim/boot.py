@@ -12,6 +12,11 @@ never came up and the group abandons the instance at that moment (``boot.timeout
 A user-data step that fails is assumed to fail at the end of its drawn time (the script ran, then
 exited non-zero); a step longer than its ``timeout`` is killed at the timeout. Either way the boot
 stops there: later steps and the app start never run.
+
+User-data steps fetch from the network (package repository, S3). During a ``bootstrap_outage``
+(:attr:`BootModel.unreachable` windows) a step that runs while the repository is unreachable fails
+at the moment it meets the outage; the app never comes up, exactly like a failed step. A baked AMI
+has no user-data steps, so an outage cannot touch it.
 """
 
 from __future__ import annotations
@@ -96,17 +101,35 @@ class BootModel:
         self._os = cfg.os_boot.sampler(stream("ec2.boot.os_boot"))
         self._steps = [_Step(s, stream) for s in cfg.user_data]
         self._app = cfg.app_start.sampler(stream("ec2.boot.app_start"))
+        #: ``(start, end)`` windows when the package repository / S3 cannot be reached.
+        self.unreachable: list[tuple[float, float]] = []
 
-    def plan(self) -> BootPlan:
-        """Draw one launch's timeline."""
+    def _blocked(self, start: float, end: float) -> float | None:
+        """When a step running over ``[start, end)`` first meets an outage, or None."""
+        hits = [max(start, a) for a, b in self.unreachable if a < end and start < b]
+        return min(hits) if hits else None
+
+    def plan(self, start: float | None = None) -> BootPlan:
+        """Draw one launch's timeline.
+
+        Args:
+            start: simulated time of the launch request; needed only to place the user-data
+                steps against :attr:`unreachable` windows.
+        """
         cfg = self.cfg
         # Every phase is drawn, even after a failure, so later launches see the same numbers.
         launch = self._api() + self._pending()
         drawn = [("os_boot", self._os())]
         failure: str | None = None
+        clock = None if start is None else start + launch + drawn[0][1]
         for step in self._steps:
             t, why = step.draw()
             if failure is None:
+                if clock is not None and self.unreachable:
+                    hit = self._blocked(clock, clock + t)
+                    if hit is not None:
+                        t, why = hit - clock, f"{step.name} failed: package repository unreachable"
+                    clock += t
                 drawn.append((step.name, t))
                 failure = why
         app = self._app()

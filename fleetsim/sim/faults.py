@@ -1,56 +1,268 @@
-"""The fault schedule: AZ outages (and, later, other faults and operations) on a timeline.
+"""The fault schedule: runs the scenario's faults and operations at their times.
 
-An ``az_outage`` marks the AZ down at ``at`` and up again ``duration`` seconds later. Everything
-in the AZ listens to its :class:`~fleetsim.sim.zones.Zone`: the ALB node stops answering, the
-instances there stop answering (requests in flight on them fail), and the ASG can no longer
-launch there; when the AZ returns, the ASG rebalances.
+Each fault drives machinery the components already have, rather than re-implementing it:
+
+* ``az_outage`` marks the AZ down at ``at`` and up again ``duration`` later. Everything in the AZ
+  listens to its :class:`~fleetsim.sim.zones.Zone`: the ALB node stops answering, the instances
+  there stop answering (requests in flight on them fail), its Redis nodes fail, and the ASG can
+  no longer launch there; when the AZ returns, the ASG rebalances.
+* ``az_degraded`` puts a :class:`Degradation` in ``World.degraded``: the request logic adds its
+  latency to requests served in the AZ and drops a share of them (no answer: the ALB fails them
+  ``504 target_timeout`` at its idle timeout, §1.4); health checks are lost in the same share.
+* ``instance_crash`` (``host``) moves the instance out of ``running`` — the EC2 health check
+  replaces it at once (§2.2); (``app``) kills the process only: the instance keeps running, the
+  ALB health check marks it unhealthy and only a group with ``health_check_type: ELB`` replaces it.
+* ``redis_*`` call :meth:`~fleetsim.sim.stores.redis.RedisStore.fail_node`.
+* ``spot_interruptions`` sends notices through :class:`~fleetsim.sim.spot.SpotMarket`.
+* ``deploy`` starts an instance refresh or a blue/green switch (:mod:`fleetsim.sim.deploy`).
+* ``bootstrap_outage`` adds a window to :attr:`~fleetsim.sim.boot.BootModel.unreachable`.
+
+Every fault writes ``fault.<kind>.start`` and ``fault.<kind>.end`` event rows (scope ``fault``);
+an instantaneous one writes both at the same time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from fleetsim.config.models import AzOutage
+import numpy as np
+
+from fleetsim.config.app import SpotInterruption
+from fleetsim.config.faults import (
+    AnyFault,
+    AzDegraded,
+    AzOutage,
+    BootstrapOutage,
+    Deploy,
+    InstanceCrash,
+    RedisNodeFailure,
+    RedisPrimaryFailure,
+    SpotInterruptions,
+)
+from fleetsim.sim.deploy import blue_green, rolling
 from fleetsim.sim.types import Process
-from fleetsim.sim.zones import Zone
 
 if TYPE_CHECKING:
-    import simpy
+    from fleetsim.sim.instance import Instance
+    from fleetsim.sim.world import World
 
-    from fleetsim.record.recorder import Recorder
+SCOPE = "fault"
+
+
+class Degradation:
+    """A gray failure of one AZ: added latency and a share of requests that get no answer.
+
+    Args:
+        added_latency: seconds added to each request served in the AZ.
+        loss_fraction: share of requests (and health checks) lost.
+        uniform: uniform draws in [0, 1).
+    """
+
+    __slots__ = ("added_latency", "loss_fraction", "uniform")
+
+    def __init__(
+        self, added_latency: float, loss_fraction: float, uniform: Callable[[], float]
+    ) -> None:
+        self.added_latency = added_latency
+        self.loss_fraction = loss_fraction
+        self.uniform = uniform
+
+    def lost(self) -> bool:
+        """True if this request (or health check) gets no answer."""
+        return self.loss_fraction > 0.0 and self.uniform() < self.loss_fraction
+
+
+def _uniforms(gen: np.random.Generator) -> Callable[[], float]:
+    block: list[float] = []
+
+    def draw() -> float:
+        if not block:
+            block.extend(gen.random(4096).tolist())
+        return block.pop()
+
+    return draw
 
 
 class FaultSchedule:
     """Runs the scenario's faults at their times.
 
+    Each fault ``i`` draws from its own streams named ``fault.<i>.<kind>…``, so adding a fault
+    shifts no other component's random numbers.
+
     Args:
-        env: the simulation environment.
-        rec: the run's recorder.
-        faults: the scenario's fault list.
-        zones: the AZs by name.
+        world: the world the faults act on.
     """
 
-    def __init__(
-        self,
-        env: simpy.Environment,
-        rec: Recorder,
-        faults: list[AzOutage],
-        zones: dict[str, Zone],
-    ) -> None:
-        self.env = env
-        self.rec = rec
-        self.faults = faults
-        self.zones = zones
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.env = world.env
+        self.rec = world.rec
+        self.faults: list[AnyFault] = list(world.scenario.faults)
+        self._mtbf: list[tuple[InstanceCrash, np.random.Generator]] = []
+        for i, fault in enumerate(self.faults):
+            if isinstance(fault, InstanceCrash) and fault.mtbf is not None:
+                self._mtbf.append((fault, world.streams.stream(f"fault.{i}.instance_crash")))
+            if isinstance(fault, BootstrapOutage):
+                world.boot.unreachable.append((fault.at, fault.at + fault.duration))
 
     def start(self) -> None:
         """Schedule every fault."""
-        for fault in self.faults:
-            self.env.process(self._az_outage(fault))
+        streams = self.world.streams
+        for i, fault in enumerate(self.faults):
+            if isinstance(fault, AzOutage):
+                self.env.process(self._az_outage(fault))
+            elif isinstance(fault, AzDegraded):
+                gen = streams.stream(f"fault.{i}.az_degraded")
+                self.env.process(self._az_degraded(fault, _uniforms(gen)))
+            elif isinstance(fault, InstanceCrash):
+                if fault.at is not None:
+                    gen = streams.stream(f"fault.{i}.instance_crash")
+                    self.env.process(self._crash_at(fault, fault.at, gen))
+            elif isinstance(fault, RedisPrimaryFailure | RedisNodeFailure):
+                self.env.process(self._redis(fault))
+            elif isinstance(fault, SpotInterruptions):
+                gen = streams.stream(f"fault.{i}.spot_interruptions")
+                self.env.process(self._spot(fault, gen))
+            elif isinstance(fault, Deploy):
+                if fault.strategy == "rolling":
+                    self.env.process(rolling(self.world, fault))
+                else:
+                    self.env.process(blue_green(self.world, fault, f"fault.{i}.deploy"))
+            else:
+                self.env.process(self._bootstrap_outage(fault))
+
+    def watch(self, inst: Instance) -> None:
+        """Give a new instance its random crash times (``instance_crash`` with ``mtbf``)."""
+        for fault, gen in self._mtbf:
+            # Drawn at creation for every instance, so the n-th instance's draw is the same
+            # across variants (common random numbers); an instance not running then is spared.
+            assert fault.mtbf is not None
+            wait = float(gen.exponential(fault.mtbf))
+            if fault.az is None or fault.az == inst.az:
+                self.env.process(self._crash_later(fault, inst, wait))
+
+    def _event(
+        self, kind: str, az: str | None = None, inst: str | None = None, d: str = ""
+    ) -> None:
+        self.rec.event(self.env.now, f"fault.{kind}", SCOPE, az, inst, d)
+
+    # --- AZ ------------------------------------------------------------------------------
 
     def _az_outage(self, fault: AzOutage) -> Process:
         yield self.env.timeout(fault.at)
-        self.rec.event(self.env.now, "fault.az_outage.start", "faults", fault.az)
-        self.zones[fault.az].set_up(False)
+        self._event("az_outage.start", fault.az, d=f"duration={fault.duration:g}")
+        self.world.zones[fault.az].set_up(False)
         yield self.env.timeout(fault.duration)
-        self.rec.event(self.env.now, "fault.az_outage.end", "faults", fault.az)
-        self.zones[fault.az].set_up(True)
+        self._event("az_outage.end", fault.az)
+        self.world.zones[fault.az].set_up(True)
+
+    def _az_degraded(self, fault: AzDegraded, uniform: Callable[[], float]) -> Process:
+        yield self.env.timeout(fault.at)
+        detail = (
+            f"duration={fault.duration:g} added_latency={fault.added_latency:g} "
+            f"loss_fraction={fault.loss_fraction:g}"
+        )
+        self._event("az_degraded.start", fault.az, d=detail)
+        gray = Degradation(fault.added_latency, fault.loss_fraction, uniform)
+        self.world.degraded[fault.az] = gray
+        for alb in self.world.target_groups:
+            alb.check_loss = self._check_loss
+        yield self.env.timeout(fault.duration)
+        del self.world.degraded[fault.az]
+        self._event("az_degraded.end", fault.az)
+
+    def _check_loss(self, inst: Instance) -> bool:
+        gray = self.world.degraded.get(inst.az)
+        return gray is not None and gray.lost()
+
+    # --- instances -----------------------------------------------------------------------
+
+    def _crash_at(self, fault: InstanceCrash, at: float, gen: np.random.Generator) -> Process:
+        yield self.env.timeout(at)
+        candidates = [
+            i
+            for i in self.world.members("InService")
+            if i.alive and (fault.az is None or i.az == fault.az)
+        ]
+        picks = [candidates[int(k)] for k in gen.permutation(len(candidates))[: fault.count]]
+        names = " ".join(i.name for i in picks)
+        detail = f"mode={fault.mode} count={fault.count} crashed={len(picks)} instances={names}"
+        self._event("instance_crash.start", fault.az, d=detail)
+        for inst in picks:
+            self._crash(inst, fault.mode)
+        self._event("instance_crash.end", fault.az)
+
+    def _crash_later(self, fault: InstanceCrash, inst: Instance, wait: float) -> Process:
+        yield self.env.timeout(wait)
+        groups = self.world.groups
+        if not inst.alive or not any(g.lifecycle.get(inst) == "InService" for g in groups):
+            return  # ended meanwhile, booting, or already crashed: spared
+        self._event("instance_crash.start", inst.az, inst.name, f"mode={fault.mode} random")
+        self._crash(inst, fault.mode)
+        self._event("instance_crash.end", inst.az, inst.name)
+
+    def _crash(self, inst: Instance, mode: str) -> None:
+        if mode == "app":
+            # The process died; EC2 still reports running, so only the ALB health check sees it.
+            inst.app_up = False
+            inst.fail_in_flight("502 target_reset")
+            return
+        # The host is gone: the EC2 state leaves running, replaced at once (§2.2).
+        inst.fail_in_flight("502 target_reset")
+        inst.transition("shutting-down")
+        for group in self.world.groups:
+            if inst in group.lifecycle:
+                group.instance_stopped_running(inst)
+
+    # --- Redis ---------------------------------------------------------------------------
+
+    def _redis(self, fault: RedisPrimaryFailure | RedisNodeFailure) -> Process:
+        from fleetsim.sim.stores.redis import RedisStore
+
+        store = self.world.store
+        assert isinstance(store, RedisStore)  # the scenario validator requires Redis sessions
+        yield self.env.timeout(fault.at)
+        if isinstance(fault, RedisPrimaryFailure):
+            node = store.primary
+        elif isinstance(fault.node, int):
+            node = store.nodes[fault.node]
+        else:
+            node = next(n for n in store.nodes if n.name == fault.node)
+        self._event(f"{fault.kind}.start", node.az, d=f"node={node.name}")
+        store.fail_node(node)
+        self._event(f"{fault.kind}.end", node.az)
+
+    # --- Spot ----------------------------------------------------------------------------
+
+    def _spot(self, fault: SpotInterruptions, gen: np.random.Generator) -> Process:
+        spot = self.world.spot
+        assert spot is not None  # the scenario validator requires Spot instances
+        at = fault.at or 0.0
+        if fault.count is not None:
+            spot.schedule(SpotInterruption(at=at, count=fault.count))
+            yield self.env.timeout(at)
+            self._event("spot_interruptions.start", d=f"count={fault.count}")
+            self._event("spot_interruptions.end")
+            return
+        assert fault.rate_per_hour is not None
+        end = self.world.scenario.duration if fault.duration is None else at + fault.duration
+        yield self.env.timeout(at)
+        self._event("spot_interruptions.start", d=f"rate_per_hour={fault.rate_per_hour:g}")
+        while True:
+            gap = float(gen.exponential(3600.0 / fault.rate_per_hour))
+            if self.env.now + gap >= end:
+                break
+            yield self.env.timeout(gap)
+            spot.schedule(SpotInterruption(at=self.env.now, count=1))
+        yield self.env.timeout(max(0.0, end - self.env.now))
+        self._event("spot_interruptions.end")
+
+    # --- bootstrap -----------------------------------------------------------------------
+
+    def _bootstrap_outage(self, fault: BootstrapOutage) -> Process:
+        # The boot model already knows the window (it places user-data steps against it).
+        yield self.env.timeout(fault.at)
+        self._event("bootstrap_outage.start", d=f"duration={fault.duration:g}")
+        yield self.env.timeout(fault.duration)
+        self._event("bootstrap_outage.end")

@@ -66,6 +66,10 @@ class SpotMarket:
         for entry in self.cfg.interruptions:
             self.env.process(self._scheduled(entry))
 
+    def schedule(self, entry: SpotInterruption) -> None:
+        """Send ``entry.count`` interruption notices at ``entry.at`` (a fault's burst)."""
+        self.env.process(self._scheduled(entry))
+
     def watch(self, inst: Instance) -> None:
         """Subject a new Spot instance to random interruptions (if a rate is set)."""
         if self.cfg.interruption_rate > 0:

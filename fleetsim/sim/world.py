@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 
 from fleetsim.config.catalog import T3_SURPLUS_USD_PER_VCPU_HOUR, instance_type
-from fleetsim.config.models import Scenario
+from fleetsim.config.models import AsgConfig, Scenario
 from fleetsim.record.invariants import assert_ledger
 from fleetsim.record.recorder import Recorder
 from fleetsim.record.result import Result
@@ -26,7 +26,7 @@ from fleetsim.sim.asg import AutoScalingGroup
 from fleetsim.sim.boot import BootModel
 from fleetsim.sim.cloudwatch import CloudWatch, group_metrics
 from fleetsim.sim.entities import Request, Session, User
-from fleetsim.sim.faults import FaultSchedule
+from fleetsim.sim.faults import Degradation, FaultSchedule
 from fleetsim.sim.instance import Instance
 from fleetsim.sim.mix import WRITING, RequestMixer
 from fleetsim.sim.rng import RandomStreams
@@ -81,6 +81,7 @@ class World:
             on_routed=self._routed,
             on_failed=self._failed,
         )
+        self.boot = BootModel(scenario.instance.boot, self.streams.stream)
         self.asg = AutoScalingGroup(
             self.env,
             self.rec,
@@ -88,9 +89,14 @@ class World:
             self.zones,
             self.alb,
             self._make_instance,
-            BootModel(scenario.instance.boot, self.streams.stream),
+            self.boot,
             self.streams.stream("asg"),
         )
+        # A blue/green deploy adds a second group behind its own target group (add_group).
+        self.groups: list[AutoScalingGroup] = [self.asg]
+        self.target_groups: list[LoadBalancer] = [self.alb]
+        # AZs in a gray failure (az_degraded), consulted for every routed request.
+        self.degraded: dict[str, Degradation] = {}
         self.cloudwatch = CloudWatch(self.env, self.rec, scenario.asg.monitoring)
         group_metrics(
             self.cloudwatch, self.asg, self.rec, {p.metric for p in scenario.asg.policies}
@@ -109,7 +115,7 @@ class World:
             self.streams.stream,
             self.alb.handle if self._mix is None else self._send_mixed,
         )
-        self.faults = FaultSchedule(self.env, self.rec, scenario.faults, self.zones)
+        self.faults = FaultSchedule(self)
         for zone in self.zones.values():
             zone.listeners.insert(0, self._zone_changed)
         self.rec.level_columns = [
@@ -147,22 +153,73 @@ class World:
         )
         if self.spot is not None:
             self.spot.watch(inst)
+        self.faults.watch(inst)
         return inst
+
+    def add_group(self, cfg: AsgConfig, stream: str) -> tuple[AutoScalingGroup, LoadBalancer]:
+        """Add a second Auto Scaling group behind its own target group (a blue/green deploy).
+
+        Args:
+            cfg: the new group's configuration.
+            stream: prefix of its random streams (``<stream>.alb``, ``<stream>.asg``).
+
+        Returns:
+            The new group and the load balancer standing for its target group; the group has
+            launched nothing yet.
+        """
+        alb = LoadBalancer(
+            self.env,
+            self.rec,
+            self.scenario.alb,
+            self.scenario.azs,
+            self.streams.stream(f"{stream}.alb"),
+            on_routed=self._routed,
+            on_failed=self._failed,
+        )
+        for az, up in self.alb.node_up.items():
+            if not up:
+                alb.node_failed(az)
+        group = AutoScalingGroup(
+            self.env,
+            self.rec,
+            cfg,
+            self.zones,
+            alb,
+            self._make_instance,
+            self.boot,
+            self.streams.stream(f"{stream}.asg"),
+        )
+        self.groups.append(group)
+        self.target_groups.append(alb)
+        return group, alb
+
+    def members(self, *states: str) -> list[Instance]:
+        """Instances of every group whose lifecycle state is one of ``states`` (all if none)."""
+        if len(self.groups) == 1:
+            return self.asg.members(*states)
+        return [i for g in self.groups for i in g.members(*states)]
+
+    def all_instances(self) -> list[Instance]:
+        """Every instance any group ever launched."""
+        return [i for g in self.groups for i in g.all_instances]
 
     def _zone_changed(self, zone: Zone) -> None:
         if zone.up:
-            self.alb.node_recovered(zone.name)
-            for inst in self.asg.members():
+            for alb in self.target_groups:
+                alb.node_recovered(zone.name)
+            for inst in self.members():
                 if inst.az == zone.name:
                     inst.reachable = True
             return
-        self.alb.node_failed(zone.name)
-        for inst in self.asg.members():
-            if inst.az == zone.name:
-                inst.reachable = False
-                # The AZ is gone: requests in service there never get an answer.
-                inst.fail_in_flight("502 target_reset")
-                self.asg.instance_impaired(inst)
+        for alb in self.target_groups:
+            alb.node_failed(zone.name)
+        for group in self.groups:
+            for inst in group.members():
+                if inst.az == zone.name:
+                    inst.reachable = False
+                    # The AZ is gone: requests in service there never get an answer.
+                    inst.fail_in_flight("502 target_reset")
+                    group.instance_impaired(inst)
 
     # --- the application: a routed request meets its session -----------------------------
 
@@ -212,6 +269,10 @@ class World:
         now = self.env.now
         store = self.store
         write = session is None
+        if self.degraded and (gray := self.degraded.get(inst.az)) is not None and gray.lost():
+            # No answer ever comes: the ALB times the request out (504 at the idle timeout).
+            req.started = now
+            return
         mixer = self._mix
         if mixer is not None:
             write = req.kind in WRITING
@@ -261,6 +322,8 @@ class World:
             if share and self._draw(self._u, self._upload_draws) < share:
                 req.upload = True
                 req.extra += self.uploads.latency
+        if self.degraded and (gray := self.degraded.get(inst.az)) is not None:
+            req.extra += gray.added_latency
         inst.accept(req)
 
     # --- the user: reaction to each response ---------------------------------------------
@@ -298,12 +361,12 @@ class World:
         azs = self.scenario.azs
         rec = self.rec
         while True:
-            in_service = self.asg.members("InService")
+            in_service = self.members("InService")
             per_az = dict.fromkeys(azs, 0)
             busy = queued = 0
             for inst in in_service:
                 per_az[inst.az] += 1
-            for inst in self.asg.members():
+            for inst in self.members():
                 busy += inst.busy
                 queued += len(inst.queue)
             rec.level(
@@ -311,8 +374,8 @@ class World:
                     int(self.env.now),
                     len(in_service),
                     *per_az.values(),
-                    len(self.asg.members("Pending")),
-                    self.alb.healthy_count(),
+                    len(self.members("Pending")),
+                    sum(alb.healthy_count() for alb in self.target_groups),
                     busy,
                     queued,
                     len(self.sessions),
@@ -363,11 +426,11 @@ class World:
                 progress(now, self.rec.requests_total)
         for session in list(self.sessions.values()):
             self._end_session(session.user, "active")
-        self.uploads.settle(self.asg.all_instances)
+        self.uploads.settle(self.all_instances())
         checks = assert_ledger(self.rec)
         seconds: dict[str, float] = {}
         surplus: dict[str, float] = {}
-        for inst in self.asg.all_instances:
+        for inst in self.all_instances():
             # On-demand keyed by type (as before), Spot as "<type>:spot".
             key = inst.itype.name + (":spot" if inst.spot else "")
             seconds[key] = seconds.get(key, 0.0) + inst.bill_until(duration)
@@ -392,7 +455,7 @@ class World:
             instance_seconds=seconds,
             cost_usd=cost,
             checks=checks,
-            instances_launched=len(self.asg.all_instances),
+            instances_launched=len(self.all_instances()),
             meta={"wall_s": time.perf_counter() - wall, "events": None},
         )
 

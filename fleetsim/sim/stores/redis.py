@@ -240,6 +240,21 @@ class RedisStore:
             now, "store.down", SCOPE, self.primary.az, None, f"{count} keys lost; no failover"
         )
 
+    def fail_node(self, node: Node) -> None:
+        """``node`` fails on its own (its AZ stays up); it is replaced after ``node_replacement``.
+
+        A failed primary fails over to a replica as for an AZ loss (Multi-AZ on and a live
+        replica), else every session is lost and the store is down until the node is recreated.
+        """
+        if not node.up:
+            return
+        now = self.env.now
+        node.up = False
+        self.rec.event(now, "store.node_lost", SCOPE, node.az, None, node.name)
+        if node is self.primary:
+            self._primary_lost(now)
+        self.env.process(self._replace(node))
+
     def _failover_timeline(self, best: Node) -> Process:
         f = self.cfg.failover
         yield self.env.timeout(f.detection)

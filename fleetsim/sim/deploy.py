@@ -1,0 +1,112 @@
+"""Deployments on the timeline: a rolling instance refresh or a blue/green switch.
+
+**Rolling** starts the group's instance refresh (§2.9) with the fault's preferences and waits for
+it to finish: batches that keep ``min_healthy_percentage`` in service, each waiting for the
+instance warmup.
+
+**Blue/green** (the way CodeDeploy's blue/green for EC2 and most hand-built pipelines do it):
+
+1. A second ("green") Auto Scaling group of the blue group's current desired size is created
+   behind the same ALB, in its own target group, and launches its instances (full boot).
+2. Once every green target is healthy, the listener's weights move traffic: all at once, or
+   through ``steps`` (% to green) ``interval`` apart. Each request picks a target group by weight;
+   a stickiness cookie naming a blue target does not bind a request sent to green (target-group
+   stickiness is not modelled), so a stateful design's users lose their session (``rerouted``)
+   when they move, and again each time the weights send them back and forth.
+3. At 100 % the blue group is set to 0 (min, max, desired): its instances drain (deregistration
+   delay) and terminate.
+
+The green group does not scale: the scenario's scaling policies and scheduled actions keep acting
+on the blue group.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fleetsim.config.faults import Deploy, ShiftSteps
+from fleetsim.sim.types import Process
+
+if TYPE_CHECKING:
+    from fleetsim.sim.world import World
+
+SCOPE = "fault"
+POLL_S = 1.0  # how often the deploy looks at the green group's health and blue's draining
+
+
+def rolling(world: World, fault: Deploy) -> Process:
+    """Run a rolling deploy: the group's instance refresh (§2.9)."""
+    env = world.env
+    yield env.timeout(fault.at)
+    prefs = world.scenario.asg.instance_refresh
+    lo = fault.min_healthy_percentage
+    hi = fault.max_healthy_percentage
+    # MinHealthyPercentage 90, MaxHealthyPercentage 100 by default (§2.9).
+    detail = (
+        f"strategy=rolling min_healthy={prefs.min_healthy_percentage if lo is None else lo}% "
+        f"max_healthy={prefs.max_healthy_percentage if hi is None else hi}%"
+    )
+    world.rec.event(env.now, "fault.deploy.start", SCOPE, None, None, detail)
+    yield world.asg.start_instance_refresh(lo, hi, fault.instance_warmup)
+    world.rec.event(env.now, "fault.deploy.end", SCOPE, None, None, "strategy=rolling")
+
+
+def blue_green(world: World, fault: Deploy, stream: str) -> Process:
+    """Run a blue/green deploy (see the module docstring).
+
+    Args:
+        world: the world.
+        fault: the deploy.
+        stream: prefix of the green group's random streams.
+    """
+    env = world.env
+    rec = world.rec
+    # Taken at build time, not at the deploy: stream names are claimed once per run.
+    weights = world.streams.stream(f"{stream}.weights")
+    yield env.timeout(fault.at)
+    blue, blue_tg = world.asg, world.alb
+    size = blue.desired
+    shift = fault.shift
+    steps = [100] if isinstance(shift, str) else list(shift.steps)
+    rec.event(
+        env.now,
+        "fault.deploy.start",
+        SCOPE,
+        None,
+        None,
+        f"strategy=blue_green size={size} steps={steps}",
+    )
+    cfg = blue.cfg.model_copy(
+        update={
+            "min_size": size,
+            "max_size": size,
+            "desired_capacity": size,
+            "policies": [],
+            "scheduled_actions": [],
+            "warm_pool": None,
+        }
+    )
+    green, green_tg = world.add_group(cfg, stream)
+    if blue_tg.check_loss is not None:
+        green_tg.check_loss = blue_tg.check_loss
+    green.reconcile("blue/green deploy: green group")
+    # Traffic moves only once every green target passes its health check.
+    while green_tg.healthy_count() < size:
+        yield env.timeout(POLL_S)
+    rec.event(env.now, "deploy.green_healthy", "asg", None, None, f"{size} targets")
+    block: list[float] = []
+
+    def uniform() -> float:
+        if not block:
+            block.extend(weights.random(4096).tolist())
+        return block.pop()
+
+    for k, pct in enumerate(steps):
+        if k and isinstance(shift, ShiftSteps):
+            yield env.timeout(shift.interval)
+        blue_tg.forward(green_tg, pct / 100.0, uniform)
+        rec.event(env.now, "deploy.shift", "alb", None, None, f"green={pct}%")
+    blue.update_group(0, 0, 0, "blue/green deploy reason=blue retired")
+    while blue.members():
+        yield env.timeout(POLL_S)
+    rec.event(env.now, "fault.deploy.end", SCOPE, None, None, "strategy=blue_green")
