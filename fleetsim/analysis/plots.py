@@ -157,9 +157,17 @@ def event_spans(result: Result) -> list[Span]:
 
 
 def shade_faults(ax: Axes, result: Result, label: bool = True) -> None:
-    """Shade every fault and operation of the result on ``ax`` (x in minutes), with a label."""
+    """Shade every fault and operation of the result on ``ax`` (x in minutes), with a label.
+
+    A fault with a duration is a shaded band; an instantaneous one (start and end at the same
+    time) a dashed vertical line.
+    """
     for span in event_spans(result):
-        ax.axvspan(span.start / 60, span.end / 60, color="red", alpha=0.10, lw=0, gid="fault")
+        if span.end > span.start:
+            ax.axvspan(span.start / 60, span.end / 60, color="red", alpha=0.10, lw=0, gid="fault")
+        else:
+            # An instantaneous fault (a crash, a Redis node loss, a burst of Spot notices): a line.
+            ax.axvline(span.start / 60, color="red", alpha=0.5, lw=1, ls="--", gid="fault")
         if label:
             ax.text(
                 span.start / 60,

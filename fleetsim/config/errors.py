@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from fleetsim.config.faults import FAULT_KINDS
+from fleetsim.config.faults import FAULT_KINDS, FAULT_MODELS
 
 
 class ConfigError(ValueError):
@@ -40,6 +40,12 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         known = _fields_at(model, tuple(p for p in loc[:-1] if not _is_tag(p))) or []
+        tags = [i for i, p in enumerate(loc[:-1]) if isinstance(p, str) and p in FAULT_MODELS]
+        if tags:
+            # Inside a fault: the union's tag says which fault model holds the unknown key.
+            at = tags[-1]
+            rest = tuple(p for p in loc[at + 1 : -1] if not _is_tag(p))
+            known = _fields_at(FAULT_MODELS[str(loc[at])], rest) or []
         guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"; did you mean {guess[0]!r}?" if guess else ""
         allowed = f" (allowed here: {', '.join(known)})" if known else ""

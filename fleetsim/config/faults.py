@@ -215,18 +215,6 @@ AnyFault = (
 Fault = Annotated[AnyFault, Field(discriminator="kind")]
 """A fault list entry: the union discriminated on ``kind``."""
 
-FAULT_KINDS = (
-    "az_outage",
-    "az_degraded",
-    "instance_crash",
-    "redis_primary_failure",
-    "redis_node_failure",
-    "spot_interruptions",
-    "deploy",
-    "bootstrap_outage",
-)
-"""Every ``kind`` a fault may have."""
-
 
 def fault_window(fault: AnyFault, run_end: float) -> tuple[float, float] | None:
     """Return ``(start, end)`` of a fault with a known extent, or None (random or instant)."""
@@ -330,3 +318,19 @@ def _check_overlaps(faults: list[AnyFault], duration: float) -> None:
                 f"faults.{i} ({a.kind} at {wa[0]:g} s) and faults.{j} ({b.kind} at {wb[0]:g} s) "
                 f"overlap: {why}"
             )
+
+
+FAULT_MODELS: dict[str, type[Model]] = {
+    "az_outage": AzOutage,
+    "az_degraded": AzDegraded,
+    "instance_crash": InstanceCrash,
+    "redis_primary_failure": RedisPrimaryFailure,
+    "redis_node_failure": RedisNodeFailure,
+    "spot_interruptions": SpotInterruptions,
+    "deploy": Deploy,
+    "bootstrap_outage": BootstrapOutage,
+}
+"""The model of each fault ``kind`` (error messages look up a fault's known fields here)."""
+
+FAULT_KINDS = tuple(FAULT_MODELS)
+"""Every ``kind`` a fault may have."""
