@@ -132,7 +132,8 @@ class Span:
 
 
 def event_spans(result: Result) -> list[Span]:
-    """Pair every ``<kind>.start`` event with the next ``<kind>.end`` of the same AZ and scope.
+    """Pair every ``<kind>.start`` event with the next ``<kind>.end`` (or ``.done``) of the same AZ
+    and scope.
 
     A span still open at the end of the run ends at its duration. The label is the kind's middle
     part and the AZ, e.g. ``"az_outage us-east-1b"``.
@@ -141,17 +142,19 @@ def event_spans(result: Result) -> list[Span]:
     duration = float(result.scenario["duration"])
     spans: list[Span] = []
     starts = events[events.kind.str.endswith(".start")]
+    az_key = events.az.fillna("")
     for _, start in starts.iterrows():
         stem = str(start.kind).removesuffix(".start")
+        # An instance refresh ends with ".done"; every fault with ".end".
         ends = events[
-            (events.kind == stem + ".end")
+            events.kind.isin((stem + ".end", stem + ".done"))
             & (events.time >= start.time)
-            & (events.az.fillna("") == (start.az or ""))
+            & (az_key == ("" if pd.isna(start.az) else start.az))
             & (events.scope == start.scope)
         ]
         stop = float(ends.time.iloc[0]) if len(ends) else duration
         name = stem.split(".", 1)[-1] if stem.startswith("fault.") else stem
-        label = f"{name} {start.az}" if start.az else name
+        label = name if pd.isna(start.az) or not start.az else f"{name} {start.az}"
         spans.append(Span(float(start.time), stop, label))
     return spans
 
