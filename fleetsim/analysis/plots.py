@@ -132,11 +132,11 @@ class Span:
 
 
 def event_spans(result: Result) -> list[Span]:
-    """Pair every ``<kind>.start`` event with the next ``<kind>.end`` (or ``.done``) of the same AZ
-    and scope.
+    """Pair every ``<kind>.start`` event with the next ``<kind>.end`` of the same AZ and scope.
 
-    A span still open at the end of the run ends at its duration. The label is the kind's middle
-    part and the AZ, e.g. ``"az_outage us-east-1b"``.
+    An instance refresh ends with ``.done`` rather than ``.end``. A span still open at the end
+    of the run ends at its duration. The label is the kind's middle part and the AZ, e.g.
+    ``"az_outage us-east-1b"``.
     """
     events = result.events
     duration = float(result.scenario["duration"])
