@@ -236,6 +236,7 @@ def check_faults(
     sessions: str,
     redis_nodes: list[str],
     spot: bool,
+    alb: bool = True,
 ) -> None:
     """Check the faults against the rest of the scenario.
 
@@ -246,6 +247,7 @@ def check_faults(
         sessions: ``state.sessions``.
         redis_nodes: Redis node names in index order (primary first), empty without Redis.
         spot: whether the group runs on Spot Instances.
+        alb: whether the scenario has a load balancer (``alb.enabled``).
 
     Raises:
         ValueError: naming the field (``faults.<i>.<field>``), the value and what is allowed.
@@ -284,6 +286,11 @@ def check_faults(
             raise ValueError(
                 f"faults.{i}.kind = 'spot_interruptions' needs Spot Instances, but "
                 "instance.spot is not set (add instance.spot: {}, or remove the fault)"
+            )
+        if isinstance(fault, Deploy) and fault.strategy == "blue_green" and not alb:
+            raise ValueError(
+                f"faults.{i}.strategy = 'blue_green' needs a load balancer to shift traffic, but "
+                "alb.enabled is false (use strategy: rolling, or enable the ALB)"
             )
     _check_overlaps(faults, duration)
 

@@ -143,5 +143,6 @@ class Scenario(Model):
             self.state.sessions,
             nodes if self.state.sessions == "redis" else [],
             self.instance.spot is not None,
+            alb=self.alb.enabled,
         )
         return self

@@ -61,3 +61,10 @@ def test_weighted_shift_reroutes_stateful_users_at_every_step():
     shifts = results["stateful"].events.query("kind == 'deploy.shift'")
     assert list(shifts.detail) == ["green=10%", "green=50%", "green=100%"]
     assert list(shifts.time.diff().dropna()) == [120.0, 120.0]
+
+
+def test_the_scenario_states_its_question():
+    from fleetsim.config import packaged_scenarios
+
+    question = packaged_scenarios()["blue-green"]
+    assert question.startswith("Does a blue/green deploy") and question.endswith("?")

@@ -155,3 +155,12 @@ def test_unknown_fault_key_gets_a_did_you_mean_without_the_union_tag():
 def test_unknown_kind_lists_the_kinds():
     msg = _faults({"kind": "meteor", "at": 10})
     assert "faults.0" in msg and "deploy" in msg
+
+
+def test_blue_green_needs_a_load_balancer():
+    msg = _faults(
+        {"kind": "deploy", "at": 10, "strategy": "blue_green"},
+        alb={"enabled": False},
+        asg={"min_size": 1, "max_size": 1, "desired_capacity": 1},
+    )
+    assert "faults.0.strategy = 'blue_green'" in msg and "alb.enabled is false" in msg
