@@ -243,6 +243,14 @@ class World:
             # The store destroyed the data before the user noticed: the loss is what happened.
             lost = session.lost
             outcome, cause = ("expired", None) if lost == "expired" else ("lost", lost)
+        elif (
+            outcome in ("abandoned", "active")
+            and session.home is not None
+            and session.home.state in ("shutting-down", "terminated")
+            and at - session.touched < self._timeout
+        ):
+            # An instance store's data died with its instance, whether or not the user came back.
+            outcome, cause = "lost", "instance_terminated"
         elif outcome == "active" and at - session.touched >= self._timeout:
             outcome = "expired"
         if outcome == "expired":
