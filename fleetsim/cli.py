@@ -14,9 +14,10 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from fleetsim.config import ConfigError, Scenario, load_scenario, load_variants, packaged_scenarios
 from fleetsim.record.invariants import InvariantError
@@ -474,12 +475,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    print(f"fleetsim: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failed run, 2 bad input)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings():
+            # A scenario's warnings are for the user: one line each, without source lines.
+            warnings.showwarning = _show_warning
+            return int(args.func(args))
     except ConfigError as exc:
         if args.debug:
             raise

@@ -138,3 +138,12 @@ def test_nasa_launch_day_runs_from_the_cli():
     )
     summary = json.loads(proc.stdout)
     assert summary["requests_total"] > 10_000 and summary["invariants_ok"]
+
+
+def test_a_scenario_warning_is_one_line_without_source():
+    proc = run("run", "az-outage", "--variant", "stateful", "--set", "duration=60")
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert lines == [
+        "fleetsim: warning: faults.0.at = 1200 s is at or after the end of the run (60 s): "
+        "the az_outage fault never happens"
+    ]
