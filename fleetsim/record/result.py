@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from fleetsim.record.alb_metrics import alb_metrics_frame
@@ -177,7 +178,22 @@ class Result:
     def sessions(self) -> pd.DataFrame:
         """One row per session."""
         cols = ["session", "user", "start", "end", "outcome", "cause", "requests", "home_az"]
-        return pd.DataFrame(self.recorder.session_rows, columns=cols)
+        log = self.recorder.session_rows
+        if not len(log):
+            return pd.DataFrame([], columns=cols)
+        labels = np.array(log.labels(), dtype=object)
+        # Same dtypes as a frame built from tuples: int64, float64 and object (None kept).
+        data = {
+            "session": np.frombuffer(log.ids, dtype=np.int64),
+            "user": np.frombuffer(log.users, dtype=np.int64),
+            "start": np.frombuffer(log.starts, dtype=np.float64),
+            "end": np.frombuffer(log.ends, dtype=np.float64),
+            "outcome": labels[np.frombuffer(log.outcomes, dtype=np.uint16)],
+            "cause": labels[np.frombuffer(log.causes, dtype=np.uint16)],
+            "requests": np.frombuffer(log.requests, dtype=np.int64),
+            "home_az": labels[np.frombuffer(log.homes, dtype=np.uint16)],
+        }
+        return pd.DataFrame({c: data[c].copy() for c in cols}, columns=cols)
 
     @cached_property
     def events(self) -> pd.DataFrame:
