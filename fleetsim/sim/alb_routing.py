@@ -143,7 +143,8 @@ class RoundRobin(Pool):
         # whole turn of refusals (every target ramping) the last one visited is taken.
         for _ in range(n):
             i = (i + 1) % n
-            if self._accept(targets[i], now):
+            t = targets[i]
+            if t.ramp_until <= now or self._accept(t, now):  # inline the common full weight
                 break
         self._last = i
         return targets[i]

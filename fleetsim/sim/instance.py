@@ -35,11 +35,14 @@ reports it (a throttled t3.large shows its 30 % baseline).
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
 from collections.abc import Callable
+from heapq import heappop as _heappop
+from heapq import heappush as _heappush
 from typing import TYPE_CHECKING
+
+from simpy import Timeout
 
 from fleetsim.config.catalog import InstanceType
 
@@ -148,7 +151,12 @@ class Instance:
         self._earn = itype.credits_per_hour / 3600.0
         self._max_credits = itype.max_credits
         self._base_vcpus = itype.baseline * itype.vcpus
+        # Only a standard-mode T instance can lose vCPUs; the others skip that test per event.
+        self._throttles = self.burstable and not self.unlimited
         self.throttled_since: float | None = None
+        # Bound once: a bound method made per request is measurable on the hot path.
+        self._wake_cb = self._wake
+        self._io_done_cb = self._io_done
 
     def __repr__(self) -> str:
         return f"<Instance {self.name} {self.az} {self.state}>"
@@ -297,7 +305,7 @@ class Instance:
 
     def accept(self, req: Request) -> None:
         """Take a routed request: serve it, queue it, or refuse it with 503."""
-        if self.busy < self.workers:
+        if self._n + len(self._io) + self._held < self.workers:
             self._start(req)
         elif len(self.queue) < self.queue_size:
             self.queue.append(req)
@@ -306,14 +314,15 @@ class Instance:
 
     def _start(self, req: Request) -> None:
         now = self.env.now
-        self._advance(now)
+        if now > self._t:
+            self._advance(now)
         self._n += 1
         req.started = now
         self._seq += 1
         cpu = req.cpu
         if cpu < 0.0:
             cpu = self._cpu_time()
-        heapq.heappush(self._heap, (self._v + cpu, self._seq, req))
+        _heappush(self._heap, (self._v + cpu, self._seq, req))
         self._schedule()
 
     def _schedule(self) -> None:
@@ -322,52 +331,59 @@ class Instance:
         if not heap:
             return
         n = self._n
-        cap = self._capacity()
+        cap = self._capacity() if self._throttles else self.vcpus
         rate = self._speed * (cap if n > cap else n) / n
-        now = self.env.now
+        env = self.env
+        now = env.now
         delay = (heap[0][0] - self._v) / rate
         if delay < 0.0:
             delay = 0.0
         if now + delay < self._wake_at:
             self._wake_at = now + delay
             self._token += 1
-            wake = self.env.timeout(delay, self._token)
-            wake.callbacks.append(self._wake)
+            Timeout(env, delay, self._token).callbacks.append(self._wake_cb)
 
     def _wake(self, event: simpy.Event) -> None:
         if event.value != self._token:
             return  # superseded by an earlier wake, or the instance failed its requests
-        now = self.env.now
-        self._advance(now)
+        env = self.env
+        now = env.now
+        if now > self._t:
+            self._advance(now)
         self._wake_at = _INF
         heap = self._heap
         # Relative tolerance: finish keys and the clock are sums of many floats.
-        limit = self._v + 1e-9 * (1.0 + abs(self._v))
+        v = self._v
+        limit = v + 1e-9 * (1.0 + (v if v >= 0.0 else -v))
         while heap and heap[0][0] <= limit:
-            req = heapq.heappop(heap)[2]
+            req = _heappop(heap)[2]
             self._n -= 1
             if req.done:
                 # The load balancer timed it out: it held its worker until now, unanswered.
                 continue
-            if req.extra > 0.0:
+            extra = req.extra
+            if extra > 0.0:
                 # Off the CPU, still holding the worker until the store answers.
                 self._io.add(req)
-                self.env.timeout(req.extra, req).callbacks.append(self._io_done)
+                Timeout(env, extra, req).callbacks.append(self._io_done_cb)
                 continue
             self.served += 1
             self._on_served(req, now)
-        self._refill()
+        if self.queue:
+            self._refill()
         self._schedule()
 
     def _io_done(self, event: simpy.Event) -> None:
         req = event.value
-        if req not in self._io:
+        io = self._io
+        if req not in io:
             return  # failed meanwhile (the instance died or drained)
-        self._io.discard(req)
+        io.discard(req)
         if not req.done:  # unless the load balancer timed it out meanwhile
             self.served += 1
             self._on_served(req, self.env.now)
-        self._refill()
+        if self.queue:
+            self._refill()
 
     def _refill(self) -> None:
         while self.queue and self.busy < self.workers and self.alive:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
+from simpy import Timeout
 
 from fleetsim.config.shapes import TraceShape
 from fleetsim.config.traffic import TrafficConfig
@@ -70,6 +71,7 @@ class Traffic:
         if isinstance(shape_cfg, TraceShape) and shape_cfg.exact:
             self._replay = replay_times(shape_cfg)
         self._jitter_buf: list[float] = []
+        self._after_think_cb = self._after_think  # bound once, not per request
         self._next_user = 0
         self._next_request = 0
         self.users_started = 0
@@ -142,8 +144,9 @@ class Traffic:
     def send_next(self, user: User, attempt: int = 1) -> None:
         """Create the user's next request (or a retry) and hand it to the load balancer."""
         self._next_request += 1
-        req = Request(self._next_request, user, self.env.now, attempt)
-        self.rec.arrival(req, self.env.now)
+        now = self.env.now
+        req = Request(self._next_request, user, now, attempt)
+        self.rec.arrival(req, now)
         self._send(req)
 
     def retry_later(self, req: Request) -> bool:
@@ -171,8 +174,7 @@ class Traffic:
 
     def think_then_send(self, user: User) -> None:
         """Schedule the user's next request after a think time."""
-        wait = self.env.timeout(self._think(), user)
-        wait.callbacks.append(self._after_think)
+        Timeout(self.env, self._think(), user).callbacks.append(self._after_think_cb)
 
     def _after_think(self, event: simpy.Event) -> None:
         self.send_next(cast(User, event.value))
