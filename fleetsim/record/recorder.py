@@ -15,6 +15,8 @@ from array import array
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+import numpy as np
+
 
 class _Named(Protocol):
     name: str
@@ -92,19 +94,20 @@ class SessionLog:
     """One row per ended session, stored by column.
 
     A 24 h run ends millions of sessions; as tuples of Python objects they cost ~240 bytes each
-    and dominated peak memory. Here a row costs 38 bytes: numbers in typed arrays, the few
-    distinct strings (outcome, cause, AZ) as 2-byte codes. Iterating yields the rows as tuples.
+    and dominated peak memory. Here a row costs 34 bytes: numbers in typed arrays (ids and
+    request counts as 32-bit integers), the few distinct strings (outcome, cause, AZ) as 2-byte
+    codes. Iterating yields the rows as tuples.
     """
 
     __slots__ = ("_codes", "_labels", "causes", "ends", "homes", "ids", "outcomes", "requests",
                  "starts", "users")  # fmt: skip
 
     def __init__(self) -> None:
-        self.ids = array("q")
-        self.users = array("q")
+        self.ids = array("i")
+        self.users = array("i")
         self.starts = array("d")
         self.ends = array("d")
-        self.requests = array("q")
+        self.requests = array("i")
         self.outcomes = array("H")
         self.causes = array("H")
         self.homes = array("H")
@@ -154,6 +157,55 @@ class SessionLog:
             )
 
 
+class LevelLog:
+    """The per-second level rows, kept as one flat array of 32-bit integers while they are.
+
+    86,400 rows of ~20 small integers cost ~200 bytes each as tuples, 80 here. A row holding
+    anything but integers switches the log to plain tuples (nothing is lost, only compactness).
+    Iterating yields the rows as tuples.
+    """
+
+    __slots__ = ("_flat", "_rows", "width")
+
+    def __init__(self) -> None:
+        self.width = 0
+        self._flat: array[int] = array("i")
+        self._rows: list[tuple[Any, ...]] | None = None
+
+    def append(self, row: tuple[Any, ...]) -> None:
+        """Add one row (every row has the same length)."""
+        if self._rows is None:
+            if not self.width:
+                self.width = len(row)
+            if len(row) == self.width and all(
+                type(v) is int and -(2**31) <= v < 2**31 for v in row
+            ):
+                self._flat.extend(row)
+                return
+            self._rows = list(self)
+        self._rows.append(row)
+
+    def as_array(self) -> Any:
+        """The rows as a 2-D int64 numpy array, or None if the log holds other values."""
+        if self._rows is not None:
+            return None
+        flat = np.frombuffer(self._flat, dtype=np.int32).astype(np.int64)
+        return flat.reshape(-1, self.width) if self.width else flat.reshape(0, 0)
+
+    def __len__(self) -> int:
+        if self._rows is not None:
+            return len(self._rows)
+        return len(self._flat) // self.width if self.width else 0
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        if self._rows is not None:
+            yield from self._rows
+            return
+        flat, w = self._flat, self.width
+        for i in range(0, len(flat), w):
+            yield tuple(flat[i : i + w])
+
+
 class Recorder:
     """Counts every request and session outcome and keeps the rows a Result is built from.
 
@@ -195,7 +247,7 @@ class Recorder:
         self.uploads_lost = 0
         self.uploads_lost_by_cause: dict[str, int] = {}
         self.events: list[tuple[float, str, str, str | None, str | None, str]] = []
-        self.levels: list[tuple[Any, ...]] = []
+        self.levels = LevelLog()
         self.level_columns: list[str] = []
 
     # --- requests ------------------------------------------------------------------------

@@ -149,7 +149,10 @@ class Result:
         lat = pd.Series(rec.latency_sum[:n])
         frame["latency_mean_s"] = (lat / frame["ok"].where(frame["ok"] > 0)).astype(float)
         if rec.levels:
-            levels = pd.DataFrame(rec.levels, columns=rec.level_columns)
+            grid = rec.levels.as_array()
+            levels = pd.DataFrame(
+                list(rec.levels) if grid is None else grid, columns=rec.level_columns
+            )
             frame = frame.merge(levels, on="time", how="left")
         return frame
 
@@ -184,13 +187,13 @@ class Result:
         labels = np.array(log.labels(), dtype=object)
         # Same dtypes as a frame built from tuples: int64, float64 and object (None kept).
         data = {
-            "session": np.frombuffer(log.ids, dtype=np.int64),
-            "user": np.frombuffer(log.users, dtype=np.int64),
+            "session": np.frombuffer(log.ids, dtype=np.int32).astype(np.int64),
+            "user": np.frombuffer(log.users, dtype=np.int32).astype(np.int64),
             "start": np.frombuffer(log.starts, dtype=np.float64),
             "end": np.frombuffer(log.ends, dtype=np.float64),
             "outcome": labels[np.frombuffer(log.outcomes, dtype=np.uint16)],
             "cause": labels[np.frombuffer(log.causes, dtype=np.uint16)],
-            "requests": np.frombuffer(log.requests, dtype=np.int64),
+            "requests": np.frombuffer(log.requests, dtype=np.int32).astype(np.int64),
             "home_az": labels[np.frombuffer(log.homes, dtype=np.uint16)],
         }
         return pd.DataFrame({c: data[c].copy() for c in cols}, columns=cols)
