@@ -16,6 +16,7 @@ Usage::
 
     python bench/run.py [--repeat R] [--customers N] [--only NAME ...]
     python bench/run.py --profile bench-steady    # cProfile, top costs to stdout and results/
+    python bench/run.py --compare bench/results/baseline.json   # ratios now / then per case
 """
 
 from __future__ import annotations
@@ -149,6 +150,33 @@ def profile(name: str, top: int = 25) -> str:
     return buf.getvalue()
 
 
+def compare(rows: dict[str, dict[str, Any]], path: Path) -> str:
+    """Return a table of this run against a saved results JSON (e.g. ``results/baseline.json``).
+
+    Ratios are now / then: above 1 is faster for the rates, larger for memory. Wall-clock rates
+    move with the machine's load; the CPU-second rates and the ratio to the baseline move less.
+    """
+    then = json.loads(path.read_text())["rows"]
+    metrics = [
+        ("requests_per_s", "req/s"),
+        ("requests_per_cpu_s", "req/cpu-s"),
+        ("x_baseline", "x base"),
+        ("peak_rss_mb", "peak MB"),
+    ]
+    header = f"{'case':15} " + " ".join(f"{label + ' now/then':>17}" for _, label in metrics)
+    lines = [f"compared with {path}", header, "-" * len(header)]
+    for label, row in rows.items():
+        old = then.get(label)
+        if old is None:
+            lines.append(f"{label:15} (not in {path.name})")
+            continue
+        cells = []
+        for key, _ in metrics:
+            cells.append(f"{row[key] / old[key]:17.2f}" if old.get(key) else f"{'-':>17}")
+        lines.append(f"{label:15} " + " ".join(cells))
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Run the benchmarks and print/save the table (or profile, or be a child)."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -156,6 +184,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="best of R runs per case")
     parser.add_argument("--only", nargs="*", help="case labels to run (default: all)")
     parser.add_argument("--profile", metavar="SCENARIO", help="cProfile one bench scenario")
+    parser.add_argument(
+        "--compare", metavar="FILE", type=Path, help="diff against a results JSON (baseline.json)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -222,6 +253,9 @@ def main() -> None:
         "peak_rss_ratio_24h_over_1h": memory_ratio,
     }
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    if args.compare is not None:
+        print()
+        print(compare(rows, args.compare))
 
 
 if __name__ == "__main__":
