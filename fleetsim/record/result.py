@@ -215,7 +215,7 @@ class Result:
             rows.append(
                 (
                     start,
-                    sum(window.values()),
+                    sum(window),
                     hist_quantile(window, 0.50),
                     hist_quantile(window, 0.95),
                     hist_quantile(window, 0.99),
