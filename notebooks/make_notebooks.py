@@ -167,7 +167,7 @@ ENGINEER = [
         """
 # Engineer: baked AMI, bootstrapped AMI or a warm pool under a flash crowd?
 
-A flash crowd (×5 within a minute) hits three instances with a target-tracking policy on 50 %
+A flash crowd (×4 within two minutes) hits three instances with a target-tracking policy on 50 %
 CPU (`scenarios/baked-vs-bootstrapped.yaml`). The policy reacts at the same moment in every
 variant; what differs is how long a launch takes to be InService: a bootstrapped AMI installs
 and builds at boot (~5 min), a baked AMI only boots (~36 s), a warm pool of stopped,
