@@ -74,7 +74,7 @@ def gray():
     return run({**XL, "faults": [fault]})
 
 
-def test_az_degraded_loses_a_share_of_requests_at_the_idle_timeout(gray):
+def test_az_degraded_loses_a_share_of_requests_at_the_idle_timeout(gray, validation_report):
     req = gray.requests
     b = instances_in(gray, "us-east-1b")
     window = req[(req.arrived >= 120) & (req.arrived < 420) & req.instance.isin(b)]
@@ -85,6 +85,15 @@ def test_az_degraded_loses_a_share_of_requests_at_the_idle_timeout(gray):
     assert abs(len(lost) - 0.1 * n) < 4 * (n * 0.09) ** 0.5
     # No answer: the ALB gives up at its idle timeout, 60 s by default (§1.3, §1.4: 504).
     assert ((lost.ended - lost.arrived) - 60.0).abs().max() < 1e-6
+    waited = lost.ended - lost.arrived
+    validation_report.aws(
+        "A target that never answers",
+        "ALB idle timeout 60 s (default), then 504",
+        "§1.3, §1.4",
+        f"{len(lost)} requests lost in a gray failure: 504 target_timeout after "
+        f"{waited.min():.3f}–{waited.max():.3f} s",
+        len(lost) > 0 and bool(((waited - 60.0).abs() < 1e-6).all()),
+    )
     # Only that AZ and only that window lose requests.
     assert set(req[req.outcome == "504 target_timeout"].request) == set(lost.request)
 
@@ -127,7 +136,7 @@ def test_host_crash_fails_in_flight_requests_and_is_replaced_at_once():
 
 
 @pytest.mark.parametrize("check_type", ["EC2", "ELB"])
-def test_app_crash_is_replaced_only_with_elb_health_checks(check_type):
+def test_app_crash_is_replaced_only_with_elb_health_checks(check_type, validation_report):
     fault = {"kind": "instance_crash", "at": 200, "mode": "app"}
     result = run({**XL, "asg": {"health_check_type": check_type}, "faults": [fault]})
     (name,) = _crashed(result)
@@ -146,6 +155,15 @@ def test_app_crash_is_replaced_only_with_elb_health_checks(check_type):
     else:
         assert list(term.detail) == ["ELB health check failed"]
         assert term.time.iloc[0] >= unhealthy.time.iloc[0]
+    replaced = f"replaced at {term.time.iloc[0]:g} s" if len(term) else "never replaced"
+    validation_report.aws(
+        f"Application crash, health check type {check_type}",
+        "EC2 checks see only the instance state; ELB checks replace an instance the target "
+        "group marks unhealthy",
+        "§2.1, §2.2",
+        f"crash at 200 s; target unhealthy at {unhealthy.time.iloc[0]:g} s; {replaced}",
+        (len(term) == 0) == (check_type == "EC2"),
+    )
 
 
 def test_random_crashes_follow_the_mtbf():

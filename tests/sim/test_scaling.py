@@ -66,7 +66,9 @@ def tracking():
     return simulate(sc)
 
 
-def test_target_tracking_scales_out_three_datapoints_after_the_crossing_plus_delay(tracking):
+def test_target_tracking_scales_out_three_datapoints_after_the_crossing_plus_delay(
+    tracking, validation_report
+):
     points = datapoints(tracking)
     first_high = next(start for _, start, v in points if v is not None and v > 50)
     assert first_high == 600  # the step is on a period boundary
@@ -76,9 +78,18 @@ def test_target_tracking_scales_out_three_datapoints_after_the_crossing_plus_del
     # Rounded up on scale-out: 3 instances × ~75 % / 50 % = 4.5 → 5.
     assert (d["desired"], d["policy"], d["metric"]) == ("3->5", "cpu", "CPUUtilization")
     assert float(d["value"]) > 50
+    validation_report.aws(
+        "Target tracking scales out after a step in load",
+        "alarm on 3 of 3 one-minute datapoints above target (observed), metric published ~60 s "
+        "late",
+        "§2.7, §2.11",
+        f"load steps up at 600 s; first datapoint above target [{first_high:g}, "
+        f"{first_high + 60:g}) s; desired {d['desired']} at {t:g} s",
+        t == first_high + 3 * 60 + 60,
+    )
 
 
-def test_target_tracking_scale_in_waits_fifteen_datapoints(tracking):
+def test_target_tracking_scale_in_waits_fifteen_datapoints(tracking, validation_report):
     points = datapoints(tracking)
     first_low = next(start for _, start, v in points if start >= 1500 and v < 35)
     assert first_low == 1500
@@ -88,6 +99,13 @@ def test_target_tracking_scale_in_waits_fifteen_datapoints(tracking):
     old, new = (int(x) for x in d["desired"].split("->"))
     # Rounded down on scale-in: 5 × ~10 % / 50 % = ~1 → 1 (= min_size).
     assert (old, new) == (5, 1)
+    validation_report.aws(
+        "Target tracking scales in after load falls",
+        "alarm on 15 of 15 one-minute datapoints below 0.7 × target (observed)",
+        "§2.7",
+        f"load falls at 1500 s; desired {old}->{new} at {t:g} s = 1500 + 15 × 60 + 60 s delay",
+        t == first_low + 15 * 60 + 60,
+    )
 
 
 def test_timeline_carries_desired(tracking):
@@ -157,7 +175,7 @@ def test_step_scaling_picks_the_step_and_ignores_repeats_while_warming():
     assert d["desired"] == "3->6" and t == 60 + 60  # one datapoint, published 60 s late
 
 
-def test_simple_scaling_respects_the_cooldown_and_replacement_ignores_it():
+def test_simple_scaling_respects_the_cooldown_and_replacement_ignores_it(validation_report):
     policy = {"kind": "simple", "name": "plus1", "threshold": 50, "adjustment": 1}
     # ~300 req/s keeps CPU above 50 % whatever the size (max 10 × 40 = 400 req/s at 100 %).
     sc = scenario((300, []), duration=1200, asg={**GROUP, "policies": [policy]})
@@ -186,6 +204,15 @@ def test_simple_scaling_respects_the_cooldown_and_replacement_ignores_it():
     repl = ev[(ev.kind == "asg.Pending") & (ev.detail == f"replacing {crash['name']}")]
     assert list(repl.time) == [200]
     assert times[0] < 200 < times[1]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    validation_report.aws(
+        "Simple scaling cooldown; health replacement during it",
+        "default cooldown 300 s after an activity; replacing an unhealthy instance ignores it",
+        "§2.1, §2.2",
+        f"policy actions {min(gaps):g}–{max(gaps):g} s apart (launch 35.8 s + cooldown + next "
+        f"datapoint); crashed instance replaced at 200 s, inside the cooldown",
+        min(gaps) >= 35.8 + 300 and list(repl.time) == [200],
+    )
 
 
 def test_scheduled_action_at_a_time_and_on_a_recurrence():

@@ -15,7 +15,7 @@ def _run(spot, duration=900, **extra):
     return simulate(load_scenario(data))
 
 
-def test_notice_comes_exactly_120_seconds_before_termination():
+def test_notice_comes_exactly_120_seconds_before_termination(validation_report):
     result = _run({"interruptions": [{"at": 100, "count": 2}]})
     ev = result.events
     notices = ev[ev.kind == "spot.interruption_notice"]
@@ -26,6 +26,14 @@ def test_notice_comes_exactly_120_seconds_before_termination():
     gone = ev[(ev.kind == "ec2.shutting-down") & ev.instance.isin(ends.instance)]
     assert list(gone.time) == [220, 220]
     assert result.summary()["invariants_ok"]
+    validation_report.aws(
+        "Spot interruption notice",
+        "two-minute warning before EC2 interrupts a Spot Instance",
+        "§3",
+        f"{len(notices)} notices at {notices.time.min():g} s; interrupted at "
+        f"{ends.time.min():g}–{ends.time.max():g} s",
+        bool((ends.time.to_numpy() - notices.time.to_numpy() == 120).all()),
+    )
 
 
 def test_interruption_fails_in_flight_requests_and_loses_local_sessions():
