@@ -33,7 +33,7 @@ def timed_sweep(executor: object, duration: str, replications: int) -> tuple[flo
         GRID,
         replications=replications,
         variant="stateless",
-        overrides=[f"duration={duration}"],
+        overrides=[f"duration={duration}", "faults.0.at=5m"],  # the outage inside the run
         executor=executor,  # type: ignore[arg-type]
     )
     return time.perf_counter() - start, int(table["point"].nunique())
