@@ -185,13 +185,17 @@ class LoadBalancer:
         elif target.state != "running" or not target.app_up:
             self._on_failed(req, now, "502 target_reset")
         else:
-            self._on_routed(req, target)
-            if not req.done:
-                self._open.append(req)
-                if not self._open_timer:
-                    self._arm_open_timer()
-            if target.queue and target not in self._watched:
-                self._watch_queue(target)
+            self._deliver(req, target)
+
+    def _deliver(self, req: Request, target: Instance) -> None:
+        # Hand the request to its target and watch it for the idle timeout.
+        self._on_routed(req, target)
+        if not req.done:
+            self._open.append(req)
+            if not self._open_timer:
+                self._arm_open_timer()
+        if target.queue and target not in self._watched:
+            self._watch_queue(target)
 
     def _handle_direct(self, req: Request, now: float) -> None:
         # No load balancer: the client connects to the one instance it knows, or gets nothing.
@@ -200,13 +204,7 @@ class LoadBalancer:
         if target is None or not target.reachable or target.state != "running" or not target.app_up:
             self._on_failed(req, now, "000 instance_down")
             return
-        self._on_routed(req, target)
-        if not req.done:
-            self._open.append(req)
-            if not self._open_timer:
-                self._arm_open_timer()
-        if target.queue and target not in self._watched:
-            self._watch_queue(target)
+        self._deliver(req, target)
 
     def _no_target_cause(self, pool: Pool) -> str:
         registered = self._members(pool) if self._zonal else self.targets
