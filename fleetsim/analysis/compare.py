@@ -18,7 +18,6 @@ seed. Where the files describe the same traffic, their users are the same users.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from fleetsim.analysis.replicate import (
     Replications,
     RunTask,
     frame_intervals,
+    interval_block,
     run_task,
     summarize,
 )
@@ -273,29 +273,13 @@ class Comparison:
 
 
 def _diff_block(a: list[float], b: list[float], confidence: float) -> dict[str, Any]:
-    if not all(math.isfinite(x) for x in [*a, *b]):
-        return {
-            "mean": None,
-            "sd": None,
-            "n": len(a),
-            "ci_low": None,
-            "ci_high": None,
-            "significant": None,
-        }
-    pair = paired_difference(a, b, confidence)
-    ci = pair.diff
-
-    def clean(x: float) -> float | None:
-        return None if math.isnan(x) else x
-
-    return {
-        "mean": ci.mean,
-        "sd": clean(ci.sd),
-        "n": ci.n,
-        "ci_low": clean(ci.low),
-        "ci_high": clean(ci.high),
-        "significant": pair.significant,
-    }
+    # The interval of the paired differences a_i − b_i, with the same NaN rule as a variant's.
+    block = interval_block([x - y for x, y in zip(a, b, strict=True)], confidence)
+    block["n"] = len(a)
+    block["significant"] = (
+        None if block["mean"] is None else paired_difference(a, b, confidence).significant
+    )
+    return block
 
 
 def replicate_variants(
