@@ -114,7 +114,6 @@ class LoadBalancer:
         self._idle = cfg.idle_timeout
         self._slow_start = cfg.slow_start
         self._first_batch_at: float | None = None
-        self._watched: set[Instance] = set()
         # Requests in service, in routing (hence arrival) order, for the idle timeout.
         self._open: deque[Request] = deque()
         self._open_timer = False
@@ -194,8 +193,6 @@ class LoadBalancer:
             self._open.append(req)
             if not self._open_timer:
                 self._arm_open_timer()
-        if target.queue and target not in self._watched:
-            self._watch_queue(target)
 
     def _handle_direct(self, req: Request, now: float) -> None:
         # No load balancer: the client connects to the one instance it knows, or gets nothing.
@@ -265,25 +262,6 @@ class LoadBalancer:
 
     # --- idle timeout (§1.3: 60 s default; §1.4: 504 when no response in time) -----------
 
-    def _watch_queue(self, inst: Instance) -> None:
-        # The accept queue is FIFO in arrival order, so only its head can be the next to time
-        # out: one timer per instance with a queue, not one per request.
-        self._watched.add(inst)
-        delay = max(0.0, inst.queue[0].arrived + self._idle - self.env.now)
-        timer = self.env.timeout(delay, inst)
-        timer.callbacks.append(self._queue_timer)
-
-    def _queue_timer(self, event: simpy.Event) -> None:
-        inst = cast("Instance", event.value)
-        queue = inst.queue
-        now = self.env.now
-        limit = now - self._idle + _EPS
-        while queue and queue[0].arrived <= limit:
-            self._on_failed(queue.popleft(), now, "504 target_timeout")
-        self._watched.discard(inst)
-        if queue:
-            self._watch_queue(inst)
-
     def _arm_open_timer(self) -> None:
         self._open_timer = True
         delay = max(0.0, self._open[0].arrived + self._idle - self.env.now)
@@ -291,8 +269,9 @@ class LoadBalancer:
 
     def _open_timeout(self, _event: simpy.Event) -> None:
         # Requests are routed in arrival order, so deadlines only grow along the deque: drop
-        # the answered ones from its head, time out the expired ones, and wait for the next.
-        # Most are answered long before their deadline, so this wakes about once per timeout.
+        # the answered ones from its head, time out the expired ones (in service or still in
+        # the target's accept queue), and wait for the next. Most are answered long before
+        # their deadline, so this wakes about once per timeout, not once per request.
         self._open_timer = False
         open_ = self._open
         now = self.env.now
@@ -302,10 +281,16 @@ class LoadBalancer:
             if not req.done:
                 if req.arrived > limit:
                     break
-                if req.started is not None:
-                    # The target keeps working on it; the ALB has closed the connection.
-                    self._on_failed(req, now, "504 target_timeout")
-                # (still queued: the queue watcher fails it at this same instant)
+                if req.started is None:
+                    # Still waiting for a worker: it leaves the target's accept queue, whose
+                    # FIFO order makes it the head.
+                    queue = cast("Instance", req.instance).queue
+                    if queue[0] is req:
+                        queue.popleft()
+                    else:
+                        queue.remove(req)
+                # In service, the target keeps working on it; the ALB has closed the connection.
+                self._on_failed(req, now, "504 target_timeout")
             open_.popleft()
         if open_:
             self._arm_open_timer()
