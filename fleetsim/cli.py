@@ -486,6 +486,15 @@ def _show_warning(
     print(f"fleetsim: warning: {message}", file=sys.stderr)
 
 
+#: How each kind of failure is reported: message prefix and exit status (2 bad input, 1 a bug).
+_FAILURES: dict[type[Exception], tuple[str, int]] = {
+    ConfigError: ("invalid scenario: ", 2),
+    TraceError: ("bad trace: ", 2),
+    InvariantError: ("the run's accounting failed (a bug in fleetsim): ", 1),
+    OSError: ("", 2),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failed run, 2 bad input)."""
     parser = build_parser()
@@ -495,26 +504,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A scenario's warnings are for the user: one line each, without source lines.
             warnings.showwarning = _show_warning
             return int(args.func(args))
-    except ConfigError as exc:
+    except (ConfigError, TraceError, InvariantError, OSError) as exc:
         if args.debug:
             raise
-        print(f"fleetsim: invalid scenario: {exc}", file=sys.stderr)
-        return 2
-    except TraceError as exc:
-        if args.debug:
-            raise
-        print(f"fleetsim: bad trace: {exc}", file=sys.stderr)
-        return 2
-    except InvariantError as exc:
-        if args.debug:
-            raise
-        print(f"fleetsim: the run's accounting failed (a bug in fleetsim): {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        if args.debug:
-            raise
-        print(f"fleetsim: {exc}", file=sys.stderr)
-        return 2
+        prefix, status = next(v for k, v in _FAILURES.items() if isinstance(exc, k))
+        print(f"fleetsim: {prefix}{exc}", file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":  # pragma: no cover
