@@ -156,6 +156,17 @@ def _diagnose(path: Path, number: int, text: str) -> TraceError:
     )
 
 
+def _stamp_error(path: Path, number: int, m: re.Match[str], exc: ValueError) -> TraceError:
+    return TraceError(
+        path,
+        str(exc),
+        line=number,
+        field="timestamp",
+        value=_stamp_text(m),
+        allowed=_ALLOWED_STAMP,
+    )
+
+
 def parse_clf_line(
     text: str, *, path: str | os.PathLike[str] | None = None, line: int | None = None
 ) -> ClfRecord:
@@ -180,14 +191,7 @@ def parse_clf_line(
     try:
         epoch = _Clock().epoch(m)
     except ValueError as exc:
-        raise TraceError(
-            where,
-            str(exc),
-            line=number,
-            field="timestamp",
-            value=_stamp_text(m),
-            allowed=_ALLOWED_STAMP,
-        ) from None
+        raise _stamp_error(where, number, m, exc) from None
     zone = m["zone"]
     minutes = int(zone[1:3]) * 60 + int(zone[3:5])
     offset = timezone(timedelta(minutes=-minutes if zone[0] == "-" else minutes))
@@ -218,14 +222,7 @@ def _scan(path: Path, on_error: OnError, tally: ScanTally) -> Iterator[tuple[int
             if on_error == "skip":
                 tally.skipped += 1
                 continue
-            raise TraceError(
-                path,
-                str(exc),
-                line=number,
-                field="timestamp",
-                value=_stamp_text(m),
-                allowed=_ALLOWED_STAMP,
-            ) from None
+            raise _stamp_error(path, number, m, exc) from None
 
 
 def _first_record(path: Path, on_error: OnError) -> ClfRecord:
