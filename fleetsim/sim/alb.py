@@ -49,9 +49,8 @@ from fleetsim.sim.alb_routing import POOLS, Pool, Target, Uniforms
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
-    import simpy
-
     from fleetsim.record.recorder import Recorder
+    from fleetsim.sim.engine import Engine
     from fleetsim.sim.entities import Request
     from fleetsim.sim.instance import Instance
 
@@ -78,7 +77,7 @@ class LoadBalancer:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Engine,
         rec: Recorder,
         cfg: AlbConfig,
         azs: list[str],
@@ -179,8 +178,7 @@ class LoadBalancer:
         if self._lor:
             self._count_routed(target)
         if not target.reachable:
-            timeout = self.env.timeout(CONNECT_TIMEOUT_S, req)
-            timeout.callbacks.append(self._connect_timed_out)
+            self.env.call_later(CONNECT_TIMEOUT_S, self._connect_timed_out, req)
         elif target.state != "running" or not target.app_up:
             self._on_failed(req, now, "502 target_reset")
         else:
@@ -257,17 +255,17 @@ class LoadBalancer:
         self._shared = other._shared = True
         self.rec.event(self.env.now, "alb.weights", "alb", None, None, f"second={share:.0%}")
 
-    def _connect_timed_out(self, event: simpy.Event) -> None:
-        self._on_failed(cast("Request", event.value), self.env.now, "504 target_timeout")
+    def _connect_timed_out(self, req: Request) -> None:
+        self._on_failed(req, self.env.now, "504 target_timeout")
 
     # --- idle timeout (§1.3: 60 s default; §1.4: 504 when no response in time) -----------
 
     def _arm_open_timer(self) -> None:
         self._open_timer = True
         delay = max(0.0, self._open[0].arrived + self._idle - self.env.now)
-        self.env.timeout(delay).callbacks.append(self._open_timeout)
+        self.env.call_later(delay, self._open_timeout, None)
 
-    def _open_timeout(self, _event: simpy.Event) -> None:
+    def _open_timeout(self, _arg: None) -> None:
         # Requests are routed in arrival order, so deadlines only grow along the deque: drop
         # the answered ones from its head, time out the expired ones (in service or still in
         # the target's accept queue), and wait for the next. Most are answered long before

@@ -42,14 +42,11 @@ from heapq import heappop as _heappop
 from heapq import heappush as _heappush
 from typing import TYPE_CHECKING
 
-from simpy import Timeout
-
 from fleetsim.config.catalog import InstanceType
 
 if TYPE_CHECKING:
-    import simpy
-
     from fleetsim.record.recorder import Recorder
+    from fleetsim.sim.engine import Engine
     from fleetsim.sim.entities import Request
 
 #: Legal EC2 state transitions (EC2/ec2-instance-lifecycle.md).
@@ -93,7 +90,7 @@ class Instance:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Engine,
         rec: Recorder,
         name: str,
         az: str,
@@ -341,10 +338,10 @@ class Instance:
         if now + delay < self._wake_at:
             self._wake_at = now + delay
             self._token += 1
-            Timeout(env, delay, self._token).callbacks.append(self._wake_cb)
+            env.call_later(delay, self._wake_cb, self._token)
 
-    def _wake(self, event: simpy.Event) -> None:
-        if event.value != self._token:
+    def _wake(self, token: int) -> None:
+        if token != self._token:
             return  # superseded by an earlier wake, or the instance failed its requests
         env = self.env
         now = env.now
@@ -365,7 +362,7 @@ class Instance:
             if extra > 0.0:
                 # Off the CPU, still holding the worker until the store answers.
                 self._io.add(req)
-                Timeout(env, extra, req).callbacks.append(self._io_done_cb)
+                env.call_later(extra, self._io_done_cb, req)
                 continue
             self.served += 1
             self._on_served(req, now)
@@ -373,8 +370,7 @@ class Instance:
             self._refill()
         self._schedule()
 
-    def _io_done(self, event: simpy.Event) -> None:
-        req = event.value
+    def _io_done(self, req: Request) -> None:
         io = self._io
         if req not in io:
             return  # failed meanwhile (the instance died or drained)
@@ -392,11 +388,10 @@ class Instance:
     def hold_worker(self, seconds: float) -> None:
         """Hold one worker for ``seconds`` without using the CPU (a costly health check)."""
         self._held += 1
-        release = self.env.timeout(seconds, self._epoch)
-        release.callbacks.append(self._release)
+        self.env.call_later(seconds, self._release, self._epoch)
 
-    def _release(self, event: simpy.Event) -> None:
-        if event.value != self._epoch:
+    def _release(self, epoch: int) -> None:
+        if epoch != self._epoch:
             return  # the instance failed everything meanwhile, the held worker with it
         self._held -= 1
         self._refill()

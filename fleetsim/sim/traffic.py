@@ -1,10 +1,10 @@
 """Traffic: users arriving as sessions and making requests one after another.
 
 Session arrivals are a non-homogeneous Poisson process built by thinning: candidate arrivals at
-the shape's maximum rate are kept with probability rate(t)/max, drawn in a loop inside one
-long-lived process so only accepted arrivals cost a SimPy event. The session rate is the demand
-(requests/s) divided by the mean requests per session. After each response the user thinks, then
-sends the next request; that wait is a single timeout whose callback sends the request.
+the shape's maximum rate are kept with probability rate(t)/max, drawn in a loop so that only
+accepted arrivals cost a timed call (:meth:`~fleetsim.sim.engine.Engine.call_later`). The session
+rate is the demand (requests/s) divided by the mean requests per session. After each response
+the user thinks, then sends the next request; that wait is one timed call that sends it.
 A failed request is first retried by the client (``retries``: count, exponential backoff, jitter);
 once those are used up the user sees the failure, thinks, and tries again;
 ``abandon_after_failures`` consecutive failures seen by the user make them give up.
@@ -13,10 +13,9 @@ once those are used up the user sees the failure, thinks, and tries again;
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
-from simpy import Timeout
 
 from fleetsim.config.shapes import TraceShape
 from fleetsim.config.traffic import TrafficConfig
@@ -25,9 +24,8 @@ from fleetsim.sim.shapes import LoadShape, replay_times
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
-    import simpy
-
     from fleetsim.record.recorder import Recorder
+    from fleetsim.sim.engine import Engine
 
 _BLOCK = 4096
 
@@ -47,7 +45,7 @@ class Traffic:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Engine,
         rec: Recorder,
         cfg: TrafficConfig,
         shape: LoadShape,
@@ -71,7 +69,11 @@ class Traffic:
         if isinstance(shape_cfg, TraceShape) and shape_cfg.exact:
             self._replay = replay_times(shape_cfg)
         self._jitter_buf: list[float] = []
-        self._after_think_cb = self._after_think  # bound once, not per request
+        self._gaps: list[float] = []
+        self._accepts: list[float] = []
+        self._lam_max = 0.0
+        self._t = 0.0
+        self._send_next_cb = self.send_next  # bound once, not per request
         self._next_user = 0
         self._next_request = 0
         self.users_started = 0
@@ -83,7 +85,7 @@ class Traffic:
             return
         if self.cfg.warm_start:
             self._warm_start()
-        self.env.process(self._arrival_process())
+        self._first_arrival()
 
     def _warm_start(self) -> None:
         # Little's law: users in progress = session rate x mean session time
@@ -99,8 +101,7 @@ class Traffic:
             self.users_started += 1
             user = User(self._next_user, max(1, round(self._length())))
             wait = self._think() if memoryless else gen.random() * self._think()
-            first = self.env.timeout(wait, user)
-            first.callbacks.append(self._after_think)
+            self.env.call_later(wait, self.send_next, user)
 
     def _replay_process(self, times: Iterator[float]) -> Process:
         # Exact replay: each logged request is one visit of one request, at its logged time.
@@ -114,26 +115,38 @@ class Traffic:
             self.users_started += 1
             self.send_next(User(self._next_user, 1))
 
-    def _arrival_process(self) -> Process:
-        env = self.env
+    def _first_arrival(self) -> None:
         lam_max = self.shape.max_rate() / self._mean_requests
         if lam_max <= 0:
             return
-        rate = self.shape.rate
+        self._lam_max = lam_max
+        self._t = self.env.now
+        self._next_arrival()
+
+    def _next_arrival(self) -> None:
+        # Thinning: draw candidates at the maximum rate until one is kept, then wait for it
+        # with one timed call (rejected candidates cost no event).
         gen = self._arrivals
-        t = env.now
-        gaps: list[float] = []
-        accepts: list[float] = []
+        rate = self.shape.rate
+        lam_max = self._lam_max
+        gaps = self._gaps
+        accepts = self._accepts
+        t = self._t
         while True:
             if not gaps:
-                gaps = (gen.standard_exponential(_BLOCK) / lam_max).tolist()
-                accepts = (gen.random(_BLOCK) * lam_max).tolist()
+                gaps.extend((gen.standard_exponential(_BLOCK) / lam_max).tolist())
+                accepts.extend((gen.random(_BLOCK) * lam_max).tolist())
             t += gaps.pop()
             if t >= self.duration:
                 return
             if accepts.pop() * self._mean_requests <= rate(t):
-                yield env.timeout(t - env.now)
-                self._start_user()
+                self._t = t
+                self.env.call_later(t - self.env.now, self._arrive, None)
+                return
+
+    def _arrive(self, _arg: None) -> None:
+        self._start_user()
+        self._next_arrival()
 
     def _start_user(self) -> None:
         self._next_user += 1
@@ -159,8 +172,7 @@ class Traffic:
             backoff *= self._jitter()
         elif cfg.jitter == "equal":
             backoff = backoff / 2 + backoff / 2 * self._jitter()
-        wait = self.env.timeout(backoff, (req.user, req.attempt + 1))
-        wait.callbacks.append(self._after_backoff)
+        self.env.call_later(backoff, self._after_backoff, (req.user, req.attempt + 1))
         return True
 
     def _jitter(self) -> float:
@@ -168,13 +180,9 @@ class Traffic:
             self._jitter_buf = self._jitter_gen.random(_BLOCK).tolist()
         return self._jitter_buf.pop()
 
-    def _after_backoff(self, event: simpy.Event) -> None:
-        user, attempt = cast(tuple[User, int], event.value)
-        self.send_next(user, attempt)
+    def _after_backoff(self, retry: tuple[User, int]) -> None:
+        self.send_next(retry[0], retry[1])
 
     def think_then_send(self, user: User) -> None:
         """Schedule the user's next request after a think time."""
-        Timeout(self.env, self._think(), user).callbacks.append(self._after_think_cb)
-
-    def _after_think(self, event: simpy.Event) -> None:
-        self.send_next(cast(User, event.value))
+        self.env.call_later(self._think(), self._send_next_cb, user)

@@ -1,11 +1,12 @@
 """The world: wires the components of one scenario together and runs it.
 
-:class:`World` builds, on one ``simpy.Environment``, the traffic source, the load balancer, the
-Auto Scaling group and its instances, the session store and the fault schedule, each with its own
-named random stream. It also holds the application's request logic — where a routed request meets
-its session — and the user's reaction to each response. :meth:`World.run` advances the clock to
-the scenario's end, closes the books (billing, sessions still active), checks the invariants and
-returns a :class:`~fleetsim.record.result.Result`.
+:class:`World` builds, on one :class:`~fleetsim.sim.engine.Engine` (a SimPy environment with
+plain timed calls), the traffic source, the load balancer, the Auto Scaling group and its
+instances, the session store and the fault schedule, each with its own named random stream. It
+also holds the application's request logic — where a routed request meets its session — and the
+user's reaction to each response. :meth:`World.run` advances the clock to the scenario's end,
+closes the books (billing, sessions still active), checks the invariants and returns
+a :class:`~fleetsim.record.result.Result`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import simpy
 
 from fleetsim.config.catalog import T3_SURPLUS_USD_PER_VCPU_HOUR, instance_type
 from fleetsim.config.models import AsgConfig, Scenario
@@ -25,6 +25,7 @@ from fleetsim.sim.alb import LoadBalancer
 from fleetsim.sim.asg import AutoScalingGroup
 from fleetsim.sim.boot import BootModel
 from fleetsim.sim.cloudwatch import CloudWatch, group_metrics
+from fleetsim.sim.engine import Engine
 from fleetsim.sim.entities import Request, Session, User
 from fleetsim.sim.faults import Degradation, FaultSchedule
 from fleetsim.sim.instance import Instance
@@ -51,7 +52,7 @@ class World:
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
-        self.env = simpy.Environment()
+        self.env = Engine()
         self.streams = RandomStreams(self.seed)
         self.rec = Recorder(scenario.duration, keep_requests=scenario.record.requests)
         self.zones = {az: Zone(az) for az in scenario.azs}

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import simpy
-
 from fleetsim.config.models import AlbConfig
 from fleetsim.record.recorder import Recorder
 from fleetsim.sim.alb import LoadBalancer
+from fleetsim.sim.engine import Engine
 from fleetsim.sim.entities import Request, User
 from fleetsim.sim.instance import Instance
 from fleetsim.sim.rng import RandomStreams
@@ -35,7 +34,7 @@ class Harness:
         azs: list[str] | None = None,
         **alb: Any,
     ) -> None:
-        self.env = simpy.Environment()
+        self.env = Engine()
         self.rec = Recorder(100_000, keep_requests=True)
         self.cfg = AlbConfig(**alb)
         self.lb = LoadBalancer(

@@ -1,11 +1,10 @@
 """ALB behaviour as documented (fact sheet §1), checked on small seeded worlds."""
 
-import simpy
-
 from fleetsim.config.catalog import instance_type
 from fleetsim.config.models import AlbConfig
 from fleetsim.record.recorder import Recorder
 from fleetsim.sim.alb import CONNECT_TIMEOUT_S, LoadBalancer
+from fleetsim.sim.engine import Engine
 from fleetsim.sim.instance import Instance
 from fleetsim.sim.rng import RandomStreams
 from fleetsim.sim.world import simulate
@@ -121,7 +120,7 @@ def _lb(env, rec, n, min_healthy=1):
 
 
 def test_fail_open_when_healthy_targets_fall_below_the_minimum():
-    env = simpy.Environment()
+    env = Engine()
     lb, insts = _lb(env, Recorder(10), 3)
     assert len(lb.routable) == 3
     lb.set_health(insts[0], "unhealthy")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import simpy
-
 from fleetsim.config.scaling import MonitoringConfig
 from fleetsim.record.recorder import Recorder
 from fleetsim.sim.cloudwatch import (
@@ -12,6 +10,7 @@ from fleetsim.sim.cloudwatch import (
     CloudWatch,
     GroupRequestCountPerTarget,
 )
+from fleetsim.sim.engine import Engine
 
 
 class Scripted:
@@ -31,7 +30,7 @@ class Scripted:
 
 
 def _world(values, delay=60.0, n=3, m=3, detailed=True):
-    env = simpy.Environment()
+    env = Engine()
     rec = Recorder(5000)
     cw = CloudWatch(env, rec, MonitoringConfig(detailed=detailed, publish_delay=delay))
     cw.add_metric("X", cw.ec2_period, Scripted(values))
@@ -52,7 +51,7 @@ def _world(values, delay=60.0, n=3, m=3, detailed=True):
 def test_periods_detailed_60s_basic_300s():
     assert DETAILED_PERIOD_S == 60.0
     assert BASIC_PERIOD_S == 300.0
-    env = simpy.Environment()
+    env = Engine()
     assert CloudWatch(env, Recorder(10), MonitoringConfig(detailed=False)).ec2_period == 300.0
     assert CloudWatch(env, Recorder(10), MonitoringConfig(detailed=True)).ec2_period == 60.0
     # Basic monitoring is the launch-template default (§2.11).

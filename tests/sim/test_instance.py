@@ -1,8 +1,8 @@
 import pytest
-import simpy
 
 from fleetsim.config.catalog import instance_type
 from fleetsim.record.recorder import Recorder
+from fleetsim.sim.engine import Engine
 from fleetsim.sim.entities import Request, User
 from fleetsim.sim.instance import BILLING_MINIMUM_S, IllegalTransition, Instance
 
@@ -43,7 +43,7 @@ def _request(env, rec, rid):
 
 
 def test_worker_pool_serves_fifo_and_refuses_when_the_queue_is_full():
-    env = simpy.Environment()
+    env = Engine()
     inst, rec, served, failed = _instance(env, workers=2, queue=1, cpu=1.0)
     for rid in range(1, 5):
         inst.accept(_request(env, rec, rid))
@@ -54,7 +54,7 @@ def test_worker_pool_serves_fifo_and_refuses_when_the_queue_is_full():
 
 
 def test_speed_factor_divides_cpu_time():
-    env = simpy.Environment()
+    env = Engine()
     inst, rec, served, _ = _instance(env, cpu=1.15, itype="m7g.large")  # speed 1.15
     inst.accept(_request(env, rec, 1))
     env.run()
@@ -62,7 +62,7 @@ def test_speed_factor_divides_cpu_time():
 
 
 def test_killing_fails_in_flight_exactly_once():
-    env = simpy.Environment()
+    env = Engine()
     inst, rec, served, failed = _instance(env, workers=1, queue=5, cpu=10.0)
     for rid in range(1, 4):
         inst.accept(_request(env, rec, rid))
@@ -74,7 +74,7 @@ def test_killing_fails_in_flight_exactly_once():
 
 
 def test_only_legal_transitions():
-    env = simpy.Environment()
+    env = Engine()
     rec = Recorder(10)
     inst = Instance(
         env,
@@ -100,7 +100,7 @@ def test_only_legal_transitions():
 
 
 def test_billing_has_a_60_second_minimum_per_running_period():
-    env = simpy.Environment()
+    env = Engine()
     rec = Recorder(1000)
     inst = Instance(
         env,

@@ -1,10 +1,10 @@
 """Burstable T instances: CPU credits earned and spent at AWS's documented rates."""
 
 import pytest
-import simpy
 
 from fleetsim.config.catalog import instance_type
 from fleetsim.record.recorder import Recorder
+from fleetsim.sim.engine import Engine
 from fleetsim.sim.entities import Request, User
 from fleetsim.sim.instance import Instance
 
@@ -17,7 +17,7 @@ def test_t3_large_figures_are_awss():
 
 
 def _busy_t3(mode, credits):
-    env = simpy.Environment()
+    env = Engine()
     rec = Recorder(5000)
     inst = Instance(
         env,
@@ -60,7 +60,7 @@ def test_standard_credits_run_out_at_the_documented_rate_then_throttle_to_baseli
 
 
 def test_requests_finish_later_once_throttled():
-    env = simpy.Environment()
+    env = Engine()
     inst = Instance(
         env,
         Recorder(100),
@@ -99,7 +99,7 @@ def test_unlimited_never_throttles_and_owes_surplus_credits():
 
 
 def test_balance_is_capped_at_24_hours_of_earnings():
-    env = simpy.Environment()
+    env = Engine()
     inst = Instance(
         env,
         Recorder(10),

@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
-import simpy
 
 from fleetsim.analysis.stats import replication_seeds, t_interval
 from fleetsim.analysis.theory import mm1_ps_sojourn
 from fleetsim.config import load_scenario
 from fleetsim.config.catalog import instance_type
 from fleetsim.record.recorder import Recorder
+from fleetsim.sim.engine import Engine
 from fleetsim.sim.entities import Request, User
 from fleetsim.sim.instance import Instance
 from fleetsim.sim.world import simulate
@@ -44,7 +44,7 @@ def _send(env, inst, rid, at):
 
 
 def test_requests_share_one_vcpu_equally():
-    env = simpy.Environment()
+    env = Engine()
     inst, served = _instance(env, [1.0, 2.0, 3.0], itype="m7g.medium", speed=1.0)  # 1 vCPU
     for rid in (1, 2, 3):
         _send(env, inst, rid, 0.0)
@@ -54,13 +54,13 @@ def test_requests_share_one_vcpu_equally():
 
 
 def test_no_sharing_while_requests_do_not_exceed_vcpus():
-    env = simpy.Environment()
+    env = Engine()
     inst, served = _instance(env, [1.0] * 4, itype="m5.large")  # 2 vCPUs
     for rid in (1, 2):
         _send(env, inst, rid, 0.0)
     env.run()
     assert served == {1: 1.0, 2: 1.0}
-    env2 = simpy.Environment()
+    env2 = Engine()
     inst2, served2 = _instance(env2, [1.0] * 4, itype="m5.large")
     for rid in (1, 2, 3, 4):
         _send(env2, inst2, rid, 0.0)
@@ -74,7 +74,7 @@ def test_processor_sharing_conserves_work():
     rng = np.random.default_rng(5)
     works = rng.exponential(0.5, 300).tolist()
     arrivals = np.cumsum(rng.exponential(0.2, 300)).tolist()
-    env = simpy.Environment()
+    env = Engine()
     inst, served = _instance(env, works, itype="m5.large")
     for rid, at in enumerate(arrivals):
         _send(env, inst, rid, at)
@@ -87,7 +87,7 @@ def test_processor_sharing_conserves_work():
 
 
 def test_cpu_utilisation_is_a_share_of_all_vcpus():
-    env = simpy.Environment()
+    env = Engine()
     inst, _ = _instance(env, [100.0], itype="m5.large")
     _send(env, inst, 1, 0.0)
     env.run(until=10)
@@ -97,7 +97,7 @@ def test_cpu_utilisation_is_a_share_of_all_vcpus():
 
 
 def test_speed_change_mid_request_keeps_progress():
-    env = simpy.Environment()
+    env = Engine()
     inst, served = _instance(env, [10.0], itype="m5.large")
     inst.start_app(warmup=4.0, warm_speed=0.5)  # half speed for 4 s: 2 s of work done by then
     _send(env, inst, 1, 0.0)
@@ -140,7 +140,7 @@ def test_mean_sojourn_matches_mm1_ps():
 
 
 def test_store_round_trip_holds_the_worker_but_not_the_cpu():
-    env = simpy.Environment()
+    env = Engine()
     inst, served = _instance(env, [1.0, 1.0], itype="m7g.medium", workers=1, speed=1.0)
     reqs = [Request(rid, User(rid, 1), 0.0) for rid in (1, 2)]
     for req in reqs:

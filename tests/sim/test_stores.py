@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import simpy
 
 from fleetsim.config.state import StateConfig
 from fleetsim.record.recorder import Recorder
+from fleetsim.sim.engine import Engine
 from fleetsim.sim.entities import User
 from fleetsim.sim.stores import DynamoDbStore, RedisStore
 from fleetsim.sim.stores.uploads import UploadStore
@@ -22,7 +22,7 @@ class FakeInstance:
 
 
 def redis(**redis_cfg):
-    env = simpy.Environment()
+    env = Engine()
     rec = Recorder(3600)
     zones = {az: Zone(az) for az in AZS}
     cfg = StateConfig.model_validate(

@@ -17,6 +17,7 @@ from fleetsim.config.models import AlbConfig
 from fleetsim.record.recorder import Recorder
 from fleetsim.record.result import Result
 from fleetsim.sim.alb import LoadBalancer
+from fleetsim.sim.engine import Engine
 from fleetsim.sim.entities import Request, User
 from fleetsim.sim.instance import BILLING_MINIMUM_S, Instance
 from fleetsim.sim.rng import RandomStreams
@@ -155,7 +156,7 @@ def _lb(env: simpy.Environment, rec: Recorder, routed: list[Instance]) -> LoadBa
 
 
 def test_fail_open_routes_to_every_target_when_none_is_healthy(validation_report):
-    env, rec, routed = simpy.Environment(), Recorder(100), []
+    env, rec, routed = Engine(), Recorder(100), []
     lb = _lb(env, rec, routed)
     insts = [_instance(env, rec, f"i-{k}", 1.0) for k in range(3)]
     for inst in insts:
@@ -186,7 +187,7 @@ def test_fail_open_routes_to_every_target_when_none_is_healthy(validation_report
 
 def _drain(cpu: float) -> tuple[float, list[tuple[str, float]]]:
     """Deregister at t = 10 a target serving one request of ``cpu`` s; return drain time, fails."""
-    env, rec = simpy.Environment(), Recorder(2000)
+    env, rec = Engine(), Recorder(2000)
     lb = _lb(env, rec, [])
     inst = _instance(env, rec, "i-1", cpu)
     lb.register(inst, healthy=True)
@@ -228,7 +229,7 @@ def test_draining_an_idle_target_finishes_at_once(validation_report):
 
 def test_billing_minimum_60_s(validation_report):
     # Per-second billing with a 60 s minimum on every entry into running (§3).
-    env = simpy.Environment()
+    env = Engine()
     inst = _instance(env, Recorder(1000), "i-1", 1.0)
     env.run(until=10.0)
     inst.transition("stopping")
