@@ -7,14 +7,18 @@
     ``bench-long`` (24 h diurnal, ~200 req/s), and ``bench-long`` cut to its first hour, to show
     whether memory grows with simulated duration (per-request records are off).
 
-Every case runs in its own ``python bench/run.py --child ...`` process so that its peak RSS is
-its own. Reports simulated requests per wall-clock second, the ratio to the baseline, peak RSS,
-RSS growth over the interpreter with everything imported, and both per million requests; prints
-a table and writes JSON to ``bench/results/``. Wall-clock figures belong here, never in tests.
+Every fleetsim case runs twice when the compiled build exists (``make fast`` puts it in
+``.venv-fast``): once on the pure-Python package (this interpreter) and once compiled with mypyc
+(rows marked ``[compiled]``); the baseline runs on this interpreter (SimPy is pure Python in
+both). Every case runs in its own ``python bench/run.py --child ...`` process so that its peak
+RSS is its own. Reports simulated requests per wall-clock second, the ratio to the baseline,
+peak RSS, RSS growth over the interpreter with everything imported, and both per million
+requests; prints a table and writes JSON to ``bench/results/``. Wall-clock figures belong
+here, never in tests.
 
 Usage::
 
-    python bench/run.py [--repeat R] [--customers N] [--only NAME ...]
+    python bench/run.py [--repeat R] [--customers N] [--only NAME ...] [--compiled PYTHON]
     python bench/run.py --profile bench-steady    # cProfile, top costs to stdout and results/
     python bench/run.py --compare bench/results/baseline.json   # ratios now / then per case
 """
@@ -41,6 +45,7 @@ import simpy
 import fleetsim
 
 HERE = Path(__file__).resolve().parent
+COMPILED_PYTHON = HERE.parent / ".venv-fast" / "bin" / "python"
 SCENARIOS = HERE / "scenarios"
 RESULTS = HERE / "results"
 # (label, scenario file, overrides)
@@ -130,11 +135,20 @@ def child(kind: str, name: str, overrides: list[str], customers: int, repeat: in
     print(json.dumps(best))
 
 
-def _spawn(args: list[str]) -> dict[str, Any]:
+def _spawn(args: list[str], python: str = sys.executable) -> dict[str, Any]:
+    # Run from outside the checkout so that the compiled interpreter imports its installed
+    # (compiled) fleetsim, not the source tree next to this script.
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True
+        [python, __file__, "--child", *args], check=True, capture_output=True, text=True, cwd="/"
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _compiled_build(python: str) -> bool:
+    """True if ``python`` imports a fleetsim whose engine is a compiled extension."""
+    probe = "import fleetsim.sim.engine as e; print(e.__file__)"
+    out = subprocess.run([python, "-c", probe], capture_output=True, text=True, cwd="/")
+    return out.returncode == 0 and not out.stdout.strip().endswith(".py")
 
 
 def profile(name: str, top: int = 25) -> str:
@@ -187,6 +201,12 @@ def main() -> None:
     parser.add_argument(
         "--compare", metavar="FILE", type=Path, help="diff against a results JSON (baseline.json)"
     )
+    parser.add_argument(
+        "--compiled",
+        metavar="PYTHON",
+        default=str(COMPILED_PYTHON),
+        help="interpreter with the compiled build (default: .venv-fast/bin/python, from make fast)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -207,10 +227,18 @@ def main() -> None:
     rows["simpy M/M/c baseline"] = _spawn(
         ["baseline", "-", "--customers", str(args.customers), "--repeat", str(max(3, args.repeat))]
     )
+    builds = [("", sys.executable)]
+    if Path(args.compiled).exists() and _compiled_build(args.compiled):
+        builds.append((" [compiled]", args.compiled))
+    else:
+        print(f"no compiled build at {args.compiled} (make fast builds it): pure Python only")
     for label, name, overrides in CASES:
         if args.only and label not in args.only:
             continue
-        rows[label] = _spawn(["fleetsim", name, *overrides, "--repeat", repeat])
+        for suffix, python in builds:
+            rows[label + suffix] = _spawn(
+                ["fleetsim", name, *overrides, "--repeat", repeat], python
+            )
     baseline = rows["simpy M/M/c baseline"]["requests_per_s"]
     baseline_cpu = rows["simpy M/M/c baseline"]["requests_per_cpu_s"]
     for row in rows.values():
@@ -223,9 +251,15 @@ def main() -> None:
     memory_ratio = None
     if "bench-long" in rows and "bench-long@1h" in rows:
         memory_ratio = rows["bench-long"]["peak_rss_mb"] / rows["bench-long@1h"]["peak_rss_mb"]
+    compiled_ratio = None
+    if "bench-long [compiled]" in rows and "bench-long@1h [compiled]" in rows:
+        compiled_ratio = (
+            rows["bench-long [compiled]"]["peak_rss_mb"]
+            / rows["bench-long@1h [compiled]"]["peak_rss_mb"]
+        )
 
     header = (
-        f"{'case':15} {'requests':>11} {'wall s':>6} {'req/s':>8} {'x base':>6} "
+        f"{'case':26} {'requests':>11} {'wall s':>6} {'req/s':>8} {'x base':>6} "
         f"{'req/cpu-s':>9} {'x base':>6} {'peak MB':>7} {'growth':>6} {'MB/M req':>8} "
         f"{'growth/M':>8}"
     )
@@ -233,14 +267,15 @@ def main() -> None:
     print("-" * len(header))
     for label, r in rows.items():
         print(
-            f"{label:15} {r['requests']:11,} {r['wall_s']:6.1f} {r['requests_per_s']:8,.0f} "
+            f"{label:26} {r['requests']:11,} {r['wall_s']:6.1f} {r['requests_per_s']:8,.0f} "
             f"{r['x_baseline']:6.2f} {r['requests_per_cpu_s']:9,.0f} {r['x_baseline_cpu']:6.2f} "
             f"{r['peak_rss_mb']:7.0f} {r['rss_growth_mb']:6.0f} "
             f"{r['peak_rss_mb_per_m_requests']:8.1f} {r['rss_growth_mb_per_m_requests']:8.1f}"
         )
-    if memory_ratio is not None:
-        verdict = "ok" if memory_ratio <= 1.5 else "OVER the 1.5x target"
-        print(f"peak RSS bench-long 24 h / 1 h: {memory_ratio:.2f} ({verdict})")
+    for build, ratio in (("", memory_ratio), (" [compiled]", compiled_ratio)):
+        if ratio is not None:
+            verdict = "ok" if ratio <= 1.5 else "OVER the 1.5x target"
+            print(f"peak RSS bench-long{build} 24 h / 1 h: {ratio:.2f} ({verdict})")
     payload = {
         "python": platform.python_version(),
         "machine": platform.machine(),
@@ -251,6 +286,7 @@ def main() -> None:
         "load_average_at_end": list(os.getloadavg()),
         "rows": rows,
         "peak_rss_ratio_24h_over_1h": memory_ratio,
+        "peak_rss_ratio_24h_over_1h_compiled": compiled_ratio,
     }
     (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(payload, indent=2) + "\n")
     if args.compare is not None:

@@ -10,13 +10,13 @@ from a named numpy generator, because a numpy call per draw would dominate the p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-_BLOCK = 4096
+from fleetsim.config.sampler import ConstantSampler, Sampler
 
 
 class _Dist(BaseModel):
@@ -29,21 +29,12 @@ class _Dist(BaseModel):
     def _draw(self, gen: np.random.Generator, n: int) -> np.ndarray:
         raise NotImplementedError
 
-    def sampler(self, gen: np.random.Generator) -> Callable[[], float]:
-        """Return a zero-argument function drawing one value per call from ``gen``.
+    def sampler(self, gen: np.random.Generator) -> Sampler:
+        """Return a zero-argument callable drawing one value per call from ``gen``.
 
         Values are drawn ``4096`` at a time; the sequence depends only on the generator.
         """
-        buf: list[float] = []
-
-        def draw() -> float:
-            if not buf:
-                block = self._draw(gen, _BLOCK).tolist()
-                block.reverse()
-                buf.extend(block)
-            return buf.pop()
-
-        return draw
+        return Sampler(partial(self._draw, gen))
 
 
 class Constant(_Dist):
@@ -56,10 +47,9 @@ class Constant(_Dist):
         """Return the value."""
         return self.value
 
-    def sampler(self, gen: np.random.Generator) -> Callable[[], float]:
-        """Return a function returning the constant (draws nothing from ``gen``)."""
-        value = self.value
-        return lambda: value
+    def sampler(self, gen: np.random.Generator) -> Sampler:
+        """Return a callable returning the constant (draws nothing from ``gen``)."""
+        return ConstantSampler(self.value)
 
 
 class Exponential(_Dist):

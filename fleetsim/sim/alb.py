@@ -86,6 +86,7 @@ class LoadBalancer:
         on_failed: Callable[[Request, float, str], None],
     ) -> None:
         self.env = env
+        self._clock = env.clock
         self.rec = rec
         self.cfg = cfg
         self.rng = rng
@@ -133,7 +134,7 @@ class LoadBalancer:
 
     def handle(self, req: Request) -> None:
         """Route one request arriving from a client."""
-        now = self.env.now
+        now = self._clock.now
         if self._direct:
             self._handle_direct(req, now)
             return
@@ -178,7 +179,7 @@ class LoadBalancer:
         if self._lor:
             self._count_routed(target)
         if not target.reachable:
-            self.env.call_later(CONNECT_TIMEOUT_S, self._connect_timed_out, req)
+            self._clock.call_later(CONNECT_TIMEOUT_S, self._connect_timed_out, req)
         elif target.state != "running" or not target.app_up:
             self._on_failed(req, now, "502 target_reset")
         else:
@@ -256,14 +257,14 @@ class LoadBalancer:
         self.rec.event(self.env.now, "alb.weights", "alb", None, None, f"second={share:.0%}")
 
     def _connect_timed_out(self, req: Request) -> None:
-        self._on_failed(req, self.env.now, "504 target_timeout")
+        self._on_failed(req, self._clock.now, "504 target_timeout")
 
     # --- idle timeout (§1.3: 60 s default; §1.4: 504 when no response in time) -----------
 
     def _arm_open_timer(self) -> None:
         self._open_timer = True
-        delay = max(0.0, self._open[0].arrived + self._idle - self.env.now)
-        self.env.call_later(delay, self._open_timeout, None)
+        delay = max(0.0, self._open[0].arrived + self._idle - self._clock.now)
+        self._clock.call_later(delay, self._open_timeout, None)
 
     def _open_timeout(self, _arg: None) -> None:
         # Requests are routed in arrival order, so deadlines only grow along the deque: drop

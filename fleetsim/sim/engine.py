@@ -12,11 +12,15 @@ SimPy queue entries are 4-tuples ``(time, priority, id, event)``; a timed call i
 ``(time, priority, id, function, argument)``. :meth:`Engine.run` and :meth:`Engine.step` tell
 them apart by length; everything else (processes, ``env.timeout``, conditions, ``peek``) is
 SimPy's own.
+
+The hot path reads the time and schedules calls through :attr:`Engine.clock`, a small
+:class:`Clock` the run loop keeps in step with ``env.now``: in the compiled build reading
+``clock.now`` is a field read where ``env.now`` is a Python property call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from heapq import heappop, heappush
 from typing import Any
 
@@ -25,6 +29,28 @@ from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event
 
 _EventPriority: Any = type(NORMAL)
+
+
+class Clock:
+    """The current time and the timed-call queue, shared with the engine (see the module doc).
+
+    Args:
+        queue: the engine's event heap.
+        ids: the engine's insertion counter (shared, so calls and events keep one order).
+    """
+
+    def __init__(self, queue: list[Any], ids: Iterator[int]) -> None:
+        self.now = 0.0
+        self._queue = queue
+        self._ids = ids
+
+    def call_later(self, delay: float, fn: Callable[[Any], object], arg: Any = None) -> None:
+        """Call ``fn(arg)`` after ``delay`` seconds, ordered as a ``Timeout`` made now would be.
+
+        Unlike a ``Timeout`` nothing can wait for it and it cannot be cancelled: a caller that
+        may change its mind keeps a token and ignores a stale call.
+        """
+        heappush(self._queue, (self.now + delay, NORMAL, next(self._ids), fn, arg))
 
 
 class Engine(simpy.Environment):
@@ -36,23 +62,21 @@ class Engine(simpy.Environment):
 
     def __init__(self, initial_time: float = 0.0) -> None:
         super().__init__(initial_time)
+        self.clock = Clock(self._queue, self._eid)
+        self.clock.now = float(initial_time)
 
     def call_later(self, delay: float, fn: Callable[[Any], object], arg: Any = None) -> None:
-        """Call ``fn(arg)`` after ``delay`` seconds, ordered as a ``Timeout`` made now would be.
-
-        Unlike a ``Timeout`` nothing can wait for it and it cannot be cancelled: a caller that
-        may change its mind keeps a token and ignores a stale call.
-        """
-        queue: list[Any] = self._queue
-        heappush(queue, (self._now + delay, NORMAL, next(self._eid), fn, arg))
+        """Call ``fn(arg)`` after ``delay`` seconds (see :meth:`Clock.call_later`)."""
+        self.clock.call_later(delay, fn, arg)
 
     def step(self) -> None:
         """Process the next event or timed call (``EmptySchedule`` if there is none)."""
+        queue: list[Any] = self._queue
         try:
-            item = heappop(self._queue)
+            item = heappop(queue)
         except IndexError:
             raise EmptySchedule from None
-        self._now = item[0]
+        self._now = self.clock.now = item[0]
         if len(item) == 5:
             item[3](item[4])
             return
@@ -94,15 +118,16 @@ class Engine(simpy.Environment):
             elif until.callbacks is None:
                 return until.value
             until.callbacks.append(StopSimulation.callback)
-        queue = self._queue
+        queue: list[Any] = self._queue
         fire = self._fire
+        clock = self.clock
         try:
             while True:
                 try:
                     item = heappop(queue)
                 except IndexError:
                     raise EmptySchedule from None
-                self._now = item[0]
+                self._now = clock.now = item[0]
                 if len(item) == 5:
                     item[3](item[4])
                 else:

@@ -43,6 +43,7 @@ from heapq import heappush as _heappush
 from typing import TYPE_CHECKING
 
 from fleetsim.config.catalog import InstanceType
+from fleetsim.sim.errors import IllegalTransition
 
 if TYPE_CHECKING:
     from fleetsim.record.recorder import Recorder
@@ -62,10 +63,6 @@ EC2_TRANSITIONS: dict[str, frozenset[str]] = {
 BILLING_MINIMUM_S = 60.0  # per-second billing, 60 s minimum per entry into running (§3)
 SECONDS_PER_CREDIT = 60.0  # one CPU credit = one vCPU at 100 % for one minute (EC2 UG)
 _INF = math.inf
-
-
-class IllegalTransition(RuntimeError):
-    """An instance was asked to make a state change EC2 does not allow."""
 
 
 class Instance:
@@ -107,6 +104,7 @@ class Instance:
         spot: bool = False,
     ) -> None:
         self.env = env
+        self._clock = env.clock
         self.rec = rec
         self.name = name
         self.az = az
@@ -307,10 +305,10 @@ class Instance:
         elif len(self.queue) < self.queue_size:
             self.queue.append(req)
         else:
-            self._on_failed(req, self.env.now, "503 target_overloaded")
+            self._on_failed(req, self._clock.now, "503 target_overloaded")
 
     def _start(self, req: Request) -> None:
-        now = self.env.now
+        now = self._clock.now
         if now > self._t:
             self._advance(now)
         self._n += 1
@@ -330,21 +328,21 @@ class Instance:
         n = self._n
         cap = self._capacity() if self._throttles else self.vcpus
         rate = self._speed * (cap if n > cap else n) / n
-        env = self.env
-        now = env.now
+        clock = self._clock
+        now = clock.now
         delay = (heap[0][0] - self._v) / rate
         if delay < 0.0:
             delay = 0.0
         if now + delay < self._wake_at:
             self._wake_at = now + delay
             self._token += 1
-            env.call_later(delay, self._wake_cb, self._token)
+            clock.call_later(delay, self._wake_cb, self._token)
 
     def _wake(self, token: int) -> None:
         if token != self._token:
             return  # superseded by an earlier wake, or the instance failed its requests
-        env = self.env
-        now = env.now
+        clock = self._clock
+        now = clock.now
         if now > self._t:
             self._advance(now)
         self._wake_at = _INF
@@ -362,7 +360,7 @@ class Instance:
             if extra > 0.0:
                 # Off the CPU, still holding the worker until the store answers.
                 self._io.add(req)
-                env.call_later(extra, self._io_done_cb, req)
+                clock.call_later(extra, self._io_done_cb, req)
                 continue
             self.served += 1
             self._on_served(req, now)
@@ -377,7 +375,7 @@ class Instance:
         io.discard(req)
         if not req.done:  # unless the load balancer timed it out meanwhile
             self.served += 1
-            self._on_served(req, self.env.now)
+            self._on_served(req, self._clock.now)
         if self.queue:
             self._refill()
 
@@ -388,7 +386,7 @@ class Instance:
     def hold_worker(self, seconds: float) -> None:
         """Hold one worker for ``seconds`` without using the CPU (a costly health check)."""
         self._held += 1
-        self.env.call_later(seconds, self._release, self._epoch)
+        self._clock.call_later(seconds, self._release, self._epoch)
 
     def _release(self, epoch: int) -> None:
         if epoch != self._epoch:

@@ -54,6 +54,7 @@ class Traffic:
         send: Callable[[Request], None],
     ) -> None:
         self.env = env
+        self._clock = env.clock
         self.rec = rec
         self.cfg = cfg
         self.shape = shape
@@ -101,7 +102,7 @@ class Traffic:
             self.users_started += 1
             user = User(self._next_user, max(1, round(self._length())))
             wait = self._think() if memoryless else gen.random() * self._think()
-            self.env.call_later(wait, self.send_next, user)
+            self._clock.call_later(wait, self.send_next, user)
 
     def _replay_process(self, times: Iterator[float]) -> Process:
         # Exact replay: each logged request is one visit of one request, at its logged time.
@@ -141,7 +142,7 @@ class Traffic:
                 return
             if accepts.pop() * self._mean_requests <= rate(t):
                 self._t = t
-                self.env.call_later(t - self.env.now, self._arrive, None)
+                self._clock.call_later(t - self._clock.now, self._arrive, None)
                 return
 
     def _arrive(self, _arg: None) -> None:
@@ -157,7 +158,7 @@ class Traffic:
     def send_next(self, user: User, attempt: int = 1) -> None:
         """Create the user's next request (or a retry) and hand it to the load balancer."""
         self._next_request += 1
-        now = self.env.now
+        now = self._clock.now
         req = Request(self._next_request, user, now, attempt)
         self.rec.arrival(req, now)
         self._send(req)
@@ -172,7 +173,7 @@ class Traffic:
             backoff *= self._jitter()
         elif cfg.jitter == "equal":
             backoff = backoff / 2 + backoff / 2 * self._jitter()
-        self.env.call_later(backoff, self._after_backoff, (req.user, req.attempt + 1))
+        self._clock.call_later(backoff, self._after_backoff, (req.user, req.attempt + 1))
         return True
 
     def _jitter(self) -> float:
@@ -185,4 +186,4 @@ class Traffic:
 
     def think_then_send(self, user: User) -> None:
         """Schedule the user's next request after a think time."""
-        self.env.call_later(self._think(), self._send_next_cb, user)
+        self._clock.call_later(self._think(), self._send_next_cb, user)

@@ -1,0 +1,47 @@
+"""Print a digest of every packaged scenario's results, to compare two builds of fleetsim.
+
+Run under an interpreter (``python tests/build_digest.py [MINUTES]``). It prints one JSON object,
+``{"engine": <file of fleetsim.sim.engine>, "digests": {"<scenario>/<variant>": <sha256>}}``,
+hashing the summary, timeline, sessions, events and latency of every variant of every scenario
+shipped with fleetsim, each cut to ``MINUTES`` simulated minutes (default 40: past every
+scenario's faults and deploys, which start by minute 25). ``tests/test_compiled.py`` runs it on
+the pure-Python and the compiled build and requires the same digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from importlib import resources
+
+import pandas as pd
+
+import fleetsim
+import fleetsim.sim.engine
+from fleetsim.config.loader import packaged_scenarios
+
+
+def digest(result: fleetsim.Result) -> str:
+    """Return a hash of everything a run reports (wall-clock time left out)."""
+    summary = {k: v for k, v in result.summary().items() if k != "wall_s"}
+    h = hashlib.sha256(json.dumps(summary, sort_keys=True, default=str).encode())
+    for frame in (result.timeline, result.sessions, result.events, result.latency):
+        h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def main() -> None:
+    """Print the digests as JSON on stdout."""
+    minutes = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    folder = resources.files("fleetsim") / "data" / "scenarios"
+    out: dict[str, str] = {}
+    for name in packaged_scenarios():
+        path = str(folder / f"{name}.yaml")
+        for variant, scenario in fleetsim.load_variants(path, [f"duration={minutes}m"]).items():
+            out[f"{name}/{variant}"] = digest(fleetsim.simulate(scenario))
+    print(json.dumps({"engine": fleetsim.sim.engine.__file__, "digests": out}))
+
+
+if __name__ == "__main__":
+    main()
