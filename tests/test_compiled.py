@@ -20,10 +20,15 @@ COMPILED = os.environ.get("FLEETSIM_COMPILED_PYTHON")
 SCRIPT = Path(__file__).with_name("build_digest.py")
 
 
-def _start(python: str) -> subprocess.Popen[str]:
+def _start(python: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     # From outside the checkout, so each interpreter imports its own installed fleetsim.
     return subprocess.Popen(
-        [python, str(SCRIPT)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/"
+        [python, str(SCRIPT)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd="/",
+        env=env,
     )
 
 
@@ -36,7 +41,9 @@ def _result(proc: subprocess.Popen[str]) -> dict[str, object]:
 @pytest.mark.skipif(not COMPILED, reason="FLEETSIM_COMPILED_PYTHON unset (make test sets it)")
 def test_compiled_build_gives_identical_results():
     assert COMPILED is not None and Path(COMPILED).exists(), f"no interpreter at {COMPILED}"
-    pure_proc, compiled_proc = _start(sys.executable), _start(COMPILED)
+    # A PYTHONPATH pointing at a source tree would shadow the compiled package.
+    installed_only = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    pure_proc, compiled_proc = _start(sys.executable), _start(COMPILED, installed_only)
     pure, compiled = _result(pure_proc), _result(compiled_proc)
     # Each run used the build it was meant to: the interpreted engine, then the extension.
     assert str(pure["engine"]).endswith(".py")
