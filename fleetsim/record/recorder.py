@@ -13,57 +13,22 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-
-class _Named(Protocol):
-    name: str
-    az: str
-
-
-class _User(Protocol):
-    id: int
+if TYPE_CHECKING:
+    # The model's own classes: the compiled build then reads their fields directly.
+    from fleetsim.sim.entities import Request, Session
 
 
-class Request(Protocol):
-    """What the recorder needs of a request (the model's own class lives in ``sim``)."""
-
-    id: int
-    arrived: float
-    done: bool
-    kind: str
-
-    @property
-    def user(self) -> _User: ...  # noqa: D102
-
-    @property
-    def instance(self) -> _Named | None: ...  # noqa: D102
-
-
-class Session(Protocol):
-    """What the recorder needs of a session."""
-
-    id: int
-    created: float
-    requests: int
-    ended: bool
-
-    @property
-    def user(self) -> _User: ...  # noqa: D102
-
-    @property
-    def home(self) -> _Named | None: ...  # noqa: D102
-
-
-HIST_BINS_PER_DECADE = 100
-HIST_MIN_EXP = -5  # 10 µs
-HIST_MAX_EXP = 4  # 10,000 s
-_HIST_N = (HIST_MAX_EXP - HIST_MIN_EXP) * HIST_BINS_PER_DECADE
-_HIST_LOW = 10.0**HIST_MIN_EXP
-_log10 = math.log10
-LATENCY_WINDOW_S = 60  # width of the windows of Result.latency (per-minute quantiles)
+# Final: the compiled build folds these into the code instead of looking them up per request.
+HIST_BINS_PER_DECADE: Final = 100
+HIST_MIN_EXP: Final = -5  # 10 µs
+HIST_MAX_EXP: Final = 4  # 10,000 s
+_HIST_N: Final = (HIST_MAX_EXP - HIST_MIN_EXP) * HIST_BINS_PER_DECADE
+_HIST_LOW: Final = 1e-5  # 10.0**HIST_MIN_EXP
+LATENCY_WINDOW_S: Final = 60  # width of the windows of Result.latency (per-minute quantiles)
 
 
 def hist_quantile(counts: dict[int, int] | Sequence[int], q: float) -> float:
@@ -276,7 +241,7 @@ class Recorder:
         self.requests_ok += 1
         self.latency_total += latency
         if latency > _HIST_LOW:
-            b = int((_log10(latency) - HIST_MIN_EXP) * HIST_BINS_PER_DECADE)
+            b = int((math.log10(latency) - HIST_MIN_EXP) * HIST_BINS_PER_DECADE)
             if b > _HIST_N:
                 b = _HIST_N
         else:

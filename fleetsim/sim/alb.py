@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Final, cast
 
 import numpy as np
 
@@ -56,9 +56,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CONNECT_TIMEOUT_S", "LoadBalancer", "Target"]
 
-CONNECT_TIMEOUT_S = 10.0  # target connect timeout, fixed at 10 s (§1.3)
+CONNECT_TIMEOUT_S: Final = 10.0  # target connect timeout, fixed at 10 s (§1.3)
 _ROUTABLE_STATES = ("initial", "healthy", "unhealthy")  # registered and not draining
-_EPS = 1e-9
+_EPS: Final = 1e-9
 
 
 class LoadBalancer:

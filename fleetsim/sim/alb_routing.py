@@ -21,14 +21,14 @@ cost. (LOR cannot be combined with slow start, as in AWS.)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
 if TYPE_CHECKING:
     from fleetsim.sim.instance import Instance
 
-_BLOCK = 4096
+_BLOCK: Final = 4096
 
 
 class Target:

@@ -40,7 +40,7 @@ from collections import deque
 from collections.abc import Callable
 from heapq import heappop as _heappop
 from heapq import heappush as _heappush
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from fleetsim.config.catalog import InstanceType
 from fleetsim.sim.errors import IllegalTransition
@@ -60,9 +60,9 @@ EC2_TRANSITIONS: dict[str, frozenset[str]] = {
     "terminated": frozenset(),
 }
 
-BILLING_MINIMUM_S = 60.0  # per-second billing, 60 s minimum per entry into running (§3)
-SECONDS_PER_CREDIT = 60.0  # one CPU credit = one vCPU at 100 % for one minute (EC2 UG)
-_INF = math.inf
+BILLING_MINIMUM_S: Final = 60.0  # per-second billing, 60 s minimum per entry into running (§3)
+SECONDS_PER_CREDIT: Final = 60.0  # one CPU credit = one vCPU at 100 % for one minute (EC2 UG)
+_INF: Final = math.inf
 
 
 class Instance:

@@ -13,7 +13,7 @@ once those are used up the user sees the failure, thinks, and tries again;
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from fleetsim.record.recorder import Recorder
     from fleetsim.sim.engine import Engine
 
-_BLOCK = 4096
+_BLOCK: Final = 4096
 
 
 class Traffic:
