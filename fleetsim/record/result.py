@@ -196,7 +196,9 @@ class Result:
             "requests": log.column("requests", np.int64),
             "home_az": labels[log.column("homes")],
         }
-        return pd.DataFrame(data, columns=cols)
+        # The arrays are new and ours alone: no copy into 2-D blocks (at 24 h, 1.7 M sessions,
+        # that copy was ~60 MB above the frame's own size).
+        return pd.DataFrame(data, columns=cols, copy=False)
 
     @cached_property
     def events(self) -> pd.DataFrame:
