@@ -187,16 +187,18 @@ class Result:
         labels = np.array(log.labels(), dtype=object)
         # Same dtypes as a frame built from tuples: int64, float64 and object (None kept).
         data = {
-            "session": np.frombuffer(log.ids, dtype=np.int32).astype(np.int64),
-            "user": np.frombuffer(log.users, dtype=np.int32).astype(np.int64),
-            "start": np.frombuffer(log.starts, dtype=np.float64),
-            "end": np.frombuffer(log.ends, dtype=np.float64),
-            "outcome": labels[np.frombuffer(log.outcomes, dtype=np.uint16)],
-            "cause": labels[np.frombuffer(log.causes, dtype=np.uint16)],
-            "requests": np.frombuffer(log.requests, dtype=np.int32).astype(np.int64),
-            "home_az": labels[np.frombuffer(log.homes, dtype=np.uint16)],
+            "session": log.column("ids", np.int64),
+            "user": log.column("users", np.int64),
+            "start": log.column("starts"),
+            "end": log.column("ends"),
+            "outcome": labels[log.column("outcomes")],
+            "cause": labels[log.column("causes")],
+            "requests": log.column("requests", np.int64),
+            "home_az": labels[log.column("homes")],
         }
-        return pd.DataFrame({c: data[c].copy() for c in cols}, columns=cols)
+        # The arrays are new and ours alone: no copy into 2-D blocks (at 24 h, 1.7 M sessions,
+        # that copy was ~60 MB above the frame's own size).
+        return pd.DataFrame(data, columns=cols, copy=False)
 
     @cached_property
     def events(self) -> pd.DataFrame:
