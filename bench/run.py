@@ -137,17 +137,30 @@ def child(kind: str, name: str, overrides: list[str], customers: int, repeat: in
 
 def _spawn(args: list[str], python: str = sys.executable) -> dict[str, Any]:
     # Run from outside the checkout so that the compiled interpreter imports its installed
-    # (compiled) fleetsim, not the source tree next to this script.
+    # (compiled) fleetsim, not the source tree next to this script; a PYTHONPATH pointing at
+    # the sources is kept for this interpreter only.
+    env = None if python == sys.executable else _without_pythonpath()
     out = subprocess.run(
-        [python, __file__, "--child", *args], check=True, capture_output=True, text=True, cwd="/"
+        [python, __file__, "--child", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd="/",
+        env=env,
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _without_pythonpath() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
 def _compiled_build(python: str) -> bool:
     """True if ``python`` imports a fleetsim whose engine is a compiled extension."""
     probe = "import fleetsim.sim.engine as e; print(e.__file__)"
-    out = subprocess.run([python, "-c", probe], capture_output=True, text=True, cwd="/")
+    out = subprocess.run(
+        [python, "-c", probe], capture_output=True, text=True, cwd="/", env=_without_pythonpath()
+    )
     return out.returncode == 0 and not out.stdout.strip().endswith(".py")
 
 
