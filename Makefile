@@ -46,11 +46,11 @@ lint: $(STAMP)
 
 ## test: lint, build the compiled build, then the whole suite on all cores (both builds compared)
 test: lint $(FAST_STAMP)
-	FLEETSIM_COMPILED_PYTHON=$(FAST)/bin/python $(BIN)/pytest -n auto -q
+	FLEETSIM_COMPILED_PYTHON=$(CURDIR)/$(FAST)/bin/python $(BIN)/pytest -n auto -q
 
 ## validate: the whole suite including the slow statistical validation; rewrites docs/validation.md
 validate: $(STAMP) $(FAST_STAMP)
-	FLEETSIM_COMPILED_PYTHON=$(FAST)/bin/python $(BIN)/pytest -n auto -q -m "" --write-validation-report
+	FLEETSIM_COMPILED_PYTHON=$(CURDIR)/$(FAST)/bin/python $(BIN)/pytest -n auto -q -m "" --write-validation-report
 
 ## bench: benchmark harness, pure and compiled builds (each case in a fresh process); JSON in bench/results/
 bench: $(STAMP) $(FAST_STAMP)

@@ -41,9 +41,10 @@ def _result(proc: subprocess.Popen[str]) -> dict[str, object]:
 @pytest.mark.skipif(not COMPILED, reason="FLEETSIM_COMPILED_PYTHON unset (make test sets it)")
 def test_compiled_build_gives_identical_results():
     assert COMPILED is not None and Path(COMPILED).exists(), f"no interpreter at {COMPILED}"
+    compiled_python = str(Path(COMPILED).absolute())  # the runs start in another directory
     # A PYTHONPATH pointing at a source tree would shadow the compiled package.
     installed_only = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    pure_proc, compiled_proc = _start(sys.executable), _start(COMPILED, installed_only)
+    pure_proc, compiled_proc = _start(sys.executable), _start(compiled_python, installed_only)
     pure, compiled = _result(pure_proc), _result(compiled_proc)
     # Each run used the build it was meant to: the interpreted engine, then the extension.
     assert str(pure["engine"]).endswith(".py")
