@@ -1,7 +1,8 @@
 """Print a digest of every packaged scenario's results, to compare two builds of fleetsim.
 
 Run under an interpreter (``python tests/build_digest.py [MINUTES]``). It prints one JSON object,
-``{"engine": <file of fleetsim.sim.engine>, "digests": {"<scenario>/<variant>": <sha256>}}``,
+``{"engine": <file of fleetsim.sim.engine>, "native_heap": <its NATIVE_HEAP>, "digests":
+{"<scenario>/<variant>": <sha256>}}``,
 hashing the summary, timeline, sessions, events and latency of every variant of every scenario
 shipped with fleetsim, each cut to ``MINUTES`` simulated minutes (default 40: past every
 scenario's faults and deploys, which start by minute 25). ``tests/test_compiled.py`` runs it on
@@ -40,7 +41,9 @@ def main() -> None:
         path = str(folder / f"{name}.yaml")
         for variant, scenario in fleetsim.load_variants(path, [f"duration={minutes}m"]).items():
             out[f"{name}/{variant}"] = digest(fleetsim.simulate(scenario))
-    print(json.dumps({"engine": fleetsim.sim.engine.__file__, "digests": out}))
+    engine = fleetsim.sim.engine
+    report = {"engine": engine.__file__, "native_heap": engine.NATIVE_HEAP, "digests": out}
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

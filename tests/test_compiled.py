@@ -2,7 +2,9 @@
 
 Both builds run every variant of every packaged scenario for 40 simulated minutes (see
 ``tests/build_digest.py``) and must produce the same digest of summary, timeline, sessions,
-events and latency frames. ``make test`` builds ``.venv-fast`` and points
+events and latency frames. The two builds also keep the event heap differently (tuples in
+``heapq`` for pure Python, native entries when compiled; see ``fleetsim/sim/engine.py``), so this
+also checks that both heaps give one order. ``make test`` builds ``.venv-fast`` and points
 ``FLEETSIM_COMPILED_PYTHON`` at it; run by hand without it, the test is skipped.
 """
 
@@ -46,9 +48,11 @@ def test_compiled_build_gives_identical_results():
     installed_only = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     pure_proc, compiled_proc = _start(sys.executable), _start(compiled_python, installed_only)
     pure, compiled = _result(pure_proc), _result(compiled_proc)
-    # Each run used the build it was meant to: the interpreted engine, then the extension.
-    assert str(pure["engine"]).endswith(".py")
+    # Each run used the build it was meant to: the interpreted engine and its tuple heap, then
+    # the extension and its entry heap.
+    assert str(pure["engine"]).endswith(".py") and pure["native_heap"] is False
     assert not str(compiled["engine"]).endswith(".py"), compiled["engine"]
+    assert compiled["native_heap"] is True
     digests = pure["digests"]
     assert isinstance(digests, dict) and len(digests) >= 20  # every variant of every scenario
     differ = [k for k, v in digests.items() if compiled["digests"].get(k) != v]

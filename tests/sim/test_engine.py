@@ -1,11 +1,26 @@
-"""Engine: timed calls share SimPy's heap and keep exactly the order Timeouts would have."""
+"""Engine: timed calls share SimPy's heap and keep exactly the order Timeouts would have.
+
+Every test runs on both heap representations (tuples, as the pure-Python package uses, and
+entries, as the compiled build uses); the last ones check that the two give one order on random
+schedules and on a whole scenario.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import heapq
+import json
+
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from fleetsim.sim.engine import Engine
+import fleetsim
+import fleetsim.sim.engine as engine_module
+from fleetsim.sim.engine import Engine, _Entry, _EntryHeap
+
+HEAPS = pytest.mark.parametrize("native", [False, True], ids=["tuples", "entries"])
 
 
 def _trace(env: simpy.Environment, use_calls: bool) -> list[tuple[float, str]]:
@@ -35,10 +50,11 @@ def _trace(env: simpy.Environment, use_calls: bool) -> list[tuple[float, str]]:
     return seen
 
 
-def test_timed_calls_run_in_timeout_order():
+@HEAPS
+def test_timed_calls_run_in_timeout_order(native: bool):
     expected = _trace(simpy.Environment(), use_calls=False)
-    assert _trace(Engine(), use_calls=True) == expected
-    assert _trace(Engine(), use_calls=False) == expected  # plain SimPy on the Engine too
+    assert _trace(Engine(native=native), use_calls=True) == expected
+    assert _trace(Engine(native=native), use_calls=False) == expected  # plain SimPy too
     assert [label for t, label in expected if t == 1.0] == [
         "t1",
         "t2",
@@ -47,8 +63,10 @@ def test_timed_calls_run_in_timeout_order():
     ]
 
 
-def test_clock_follows_the_run_and_peek_sees_calls():
-    env = Engine()
+@HEAPS
+def test_clock_follows_the_run_and_peek_sees_calls(native: bool):
+    env = Engine(native=native)
+    assert env.peek() == float("inf")
     env.call_later(4.0, lambda _arg: None)
     assert env.peek() == 4.0
     times: list[float] = []
@@ -61,8 +79,9 @@ def test_clock_follows_the_run_and_peek_sees_calls():
         env.run(until=2.0)
 
 
-def test_a_failed_event_still_crashes_the_run():
-    env = Engine()
+@HEAPS
+def test_a_failed_event_still_crashes_the_run(native: bool):
+    env = Engine(native=native)
 
     def boom():  # type: ignore[no-untyped-def]
         yield env.timeout(1.0)
@@ -71,3 +90,83 @@ def test_a_failed_event_still_crashes_the_run():
     env.process(boom())
     with pytest.raises(RuntimeError, match="boom"):
         env.run()
+
+
+@HEAPS
+def test_step_and_an_empty_schedule(native: bool):
+    env = Engine(native=native)
+    with pytest.raises(simpy.core.EmptySchedule):
+        env.step()
+    done = env.timeout(2.0, "value")
+    assert env.run(until=done) == "value" and env.now == 2.0
+    with pytest.raises(RuntimeError, match="No scheduled events left"):
+        env.run(until=env.event())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 0.5, 1.0, 1.5, 1e-9]), st.integers(-1, 1))))
+def test_entry_heap_pops_in_heapq_order(keys: list[tuple[float, int]]):
+    # Few distinct times and priorities, so ties are frequent; the insertion number decides.
+    heap = _EntryHeap()
+    reference: list[tuple[float, int, int]] = []
+    for eid, (time, priority) in enumerate(keys):
+        heap.push(_Entry(time, priority * (1 << 50) + eid, print, eid))
+        heapq.heappush(reference, (time, priority, eid))
+    popped = [heap.pop().arg for _ in keys]
+    assert popped == [heapq.heappop(reference)[2] for _ in keys]
+    assert not heap.items
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.0, 0.25, 1.0, 2.5]), st.integers(0, 2), st.booleans()),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_both_heaps_and_simpy_run_random_schedules_alike(plan: list[tuple[float, int, bool]]):
+    # Each step schedules some follow-ups (calls or Timeouts) from inside the running schedule.
+    def trace(env: simpy.Environment, calls: bool) -> list[tuple[float, int]]:
+        seen: list[tuple[float, int]] = []
+
+        def run(i: int) -> None:
+            seen.append((env.now, i))
+            delay, fanout, as_call = plan[i]
+            for j in range(fanout):
+                nxt = (i * 3 + j + 1) % len(plan)
+                if len(seen) < 200:
+                    later(delay, nxt, as_call)
+
+        def later(delay: float, i: int, as_call: bool) -> None:
+            if calls and as_call:
+                assert isinstance(env, Engine)
+                env.call_later(delay, run, i)
+            else:
+                env.timeout(delay, i).callbacks.append(lambda e: run(e.value))
+
+        later(0.0, 0, True)
+        env.run(until=50.0)
+        return seen
+
+    expected = trace(simpy.Environment(), calls=False)
+    assert trace(Engine(native=False), calls=True) == expected
+    assert trace(Engine(native=True), calls=True) == expected
+
+
+def _scenario_digest() -> str:
+    # The AZ outage exercises processes, Timeouts and timed calls together.
+    result = fleetsim.simulate(fleetsim.load_scenario("az-outage", "stateful", ["duration=30m"]))
+    summary = {k: v for k, v in result.summary().items() if k != "wall_s"}
+    h = hashlib.sha256(json.dumps(summary, sort_keys=True, default=str).encode())
+    h.update(result.timeline.to_csv().encode() + result.sessions.to_csv().encode())
+    return h.hexdigest()
+
+
+def test_a_scenario_gives_the_same_results_on_both_heaps(monkeypatch: pytest.MonkeyPatch):
+    # The compiled build uses entries; tests/test_compiled.py checks every packaged scenario.
+    monkeypatch.setattr(engine_module, "NATIVE_HEAP", False)
+    tuples = _scenario_digest()
+    monkeypatch.setattr(engine_module, "NATIVE_HEAP", True)
+    assert Engine().clock.native  # the world's engine will take the patched default
+    assert _scenario_digest() == tuples
