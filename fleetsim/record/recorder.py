@@ -270,13 +270,16 @@ class Recorder:
         self.requests_ok = 0
         self.requests_failed = 0
         self.double_outcomes = 0
-        self.latency_hist = [0] * (_HIST_N + 1)
         # Dense 32-bit counts per window: 3.6 kB a minute, a quarter of a sparse dict's size
-        # once a minute of traffic has spread over a few hundred bins.
+        # once a minute of traffic has spread over a few hundred bins. The window being filled
+        # is a plain list (a native increment in the compiled build, where an array's is a
+        # generic call); it is copied in when the next window starts or when read. Windows
+        # nobody has filled share one empty array, never written to.
         empty = array("I", [0]) * (_HIST_N + 1)
-        self.latency_windows: list[array[int]] = [
-            array("I", empty) for _ in range(math.ceil(n / LATENCY_WINDOW_S))
-        ]
+        self._empty = empty
+        self._windows: list[array[int]] = [empty] * math.ceil(n / LATENCY_WINDOW_S)
+        self._window = [0] * (_HIST_N + 1)
+        self._window_k = 0
         self.latency_total = 0.0
         # Little's law: time-integral of the number of requests in the system.
         self.in_system = 0
@@ -325,8 +328,12 @@ class Recorder:
                 b = _HIST_N
         else:
             b = 0
-        self.latency_hist[b] += 1
-        self.latency_windows[i // LATENCY_WINDOW_S][b] += 1
+        k = i // LATENCY_WINDOW_S
+        if k != self._window_k:
+            self._store_window()
+            self._window = [0] * (_HIST_N + 1)
+            self._window_k = k
+        self._window[b] += 1
         self._area += self.in_system * (now - self._last_t)
         self._last_t = now
         self.in_system -= 1
@@ -371,6 +378,27 @@ class Recorder:
         area = self._area + self.in_system * (now - self._last_t)
         return area / now if now > 0 else 0.0
 
+    def _store_window(self) -> None:
+        # Copy the window being filled into its slot; repeatable, as it copies totals.
+        if any(self._window):
+            self._windows[self._window_k] = array("I", self._window)
+
+    @property
+    def latency_windows(self) -> list[array[int]]:
+        """Latency histograms of successful requests, one per ``LATENCY_WINDOW_S`` window."""
+        self._store_window()
+        return self._windows
+
+    @property
+    def latency_hist(self) -> list[int]:
+        """Latency histogram of every successful request: the windows' counts summed."""
+        total = [0] * (_HIST_N + 1)
+        for window in self.latency_windows:
+            if window is not self._empty:
+                for b, count in enumerate(window):
+                    total[b] += count
+        return total
+
     def latency_quantile(self, q: float) -> float:
         """Return the ``q`` quantile of successful-request latency (histogram midpoint), or NaN."""
         total = self.requests_ok
@@ -378,7 +406,7 @@ class Recorder:
             return math.nan
         target = q * total
         acc = 0
-        for i, count in enumerate(self.latency_hist):
+        for i, count in enumerate(self.latency_hist):  # summed once per call
             acc += count
             if acc >= target and count:
                 return float(10 ** (HIST_MIN_EXP + (i + 0.5) / HIST_BINS_PER_DECADE))

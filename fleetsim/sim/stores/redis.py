@@ -136,10 +136,11 @@ class RedisStore:
 
     def check(self, session: Session, instance: Instance) -> str | None:
         """Readable from any instance; the read refreshes its LRU position."""
-        if session.id not in self.data:
+        try:
+            self.data.move_to_end(session.id)
+        except KeyError:
             # Every loss marks the session first, so this is a key deleted by another path.
             return "store_evicted"
-        self.data.move_to_end(session.id)
         return None
 
     def forget(self, session: Session) -> None:
