@@ -155,15 +155,7 @@ class Clock:
         eid = self._ids
         self._ids = eid + 1
         if self.native:
-            spare = self.spare
-            if spare:
-                entry = spare.pop()
-                entry.time = self.now + delay
-                entry.key = _NORMAL_BASE + eid
-                entry.fn = fn
-                entry.arg = arg
-            else:
-                entry = _Entry(self.now + delay, _NORMAL_BASE + eid, fn, arg)
+            entry = self._entry(self.now + delay, _NORMAL_BASE + eid, fn, arg)
             if delay > _FAR_S:
                 self.far.push(entry)
             else:
@@ -176,13 +168,26 @@ class Clock:
         eid = self._ids
         self._ids = eid + 1
         if self.native:
-            entry = _Entry(time, int(priority) * _PRIORITY_STEP + eid, fn, arg)
+            entry = self._entry(time, int(priority) * _PRIORITY_STEP + eid, fn, arg)
             if time - self.now > _FAR_S:
                 self.far.push(entry)
             else:
                 self.near.push(entry)
         else:
             heappush(self.queue, (time, priority, eid, fn, arg))
+
+    def _entry(self, time: float, key: int, fn: Callable[[Any], object], arg: Any) -> _Entry:
+        # A spent entry if there is one (the run loop keeps them), else a new one. Every entry
+        # made is taken from here, so spare ones never outnumber the most ever scheduled.
+        spare = self.spare
+        if spare:
+            entry = spare.pop()
+            entry.time = time
+            entry.key = key
+            entry.fn = fn
+            entry.arg = arg
+            return entry
+        return _Entry(time, key, fn, arg)
 
     def peek(self) -> float:
         """The time of the next scheduled call or event (``Infinity`` if there is none)."""

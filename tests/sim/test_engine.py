@@ -170,3 +170,18 @@ def test_a_scenario_gives_the_same_results_on_both_heaps(monkeypatch: pytest.Mon
     monkeypatch.setattr(engine_module, "NATIVE_HEAP", True)
     assert Engine().clock.native  # the world's engine will take the patched default
     assert _scenario_digest() == tuples
+
+
+def test_spent_entries_do_not_pile_up():
+    # The entry heap keeps spent entries for reuse; SimPy's events must draw on them too, or
+    # a long run would keep one per event ever fired.
+    env = Engine(native=True)
+
+    def ticker():  # type: ignore[no-untyped-def]
+        while True:
+            yield env.timeout(1.0)
+            env.call_later(0.5, lambda _arg: None)
+
+    env.process(ticker())
+    env.run(until=10_000.0)
+    assert len(env.clock.spare) <= 4
