@@ -28,7 +28,7 @@ $(FAST_STAMP): $(SOURCES)
 	rm -rf build
 	touch $(FAST_STAMP)
 
-## fast: the compiled build (mypyc) in .venv-fast: same results for a seed, about 2x faster
+## fast: the compiled build (mypyc) in .venv-fast: same results for a seed, about 4x faster
 fast: $(FAST_STAMP)
 
 ## demo: run the flagship comparison (az-outage, stateful vs stateless) and write its report to out/
