@@ -61,6 +61,7 @@ NATIVE_HEAP: Final[bool] = _compiled()
 
 
 def _nothing(arg: Any) -> None:
+    # What a spent entry holds in place of its call.
     pass
 
 
@@ -352,6 +353,7 @@ class Engine(simpy.Environment):
             clock.now = entry.time
             fn = entry.fn
             arg = entry.arg
+            # Kept for reuse, without holding on to what it called (a request, a user).
             entry.fn = _nothing
             entry.arg = None
             spare.append(entry)
