@@ -73,6 +73,7 @@ class LoadBalancer:
             a child stream spawned from it, so they never shift the others).
         on_routed: called with (request, target) when a request reaches a live target.
         on_failed: called with (request, now, cause) when the ALB fails a request.
+        check_loss: called per health check; True when a gray failure loses that check.
     """
 
     def __init__(
@@ -84,6 +85,7 @@ class LoadBalancer:
         rng: np.random.Generator,
         on_routed: Callable[[Request, Instance], None],
         on_failed: Callable[[Request, float, str], None],
+        check_loss: Callable[[Instance], bool] | None = None,
     ) -> None:
         self.env = env
         self._clock = env.clock
@@ -128,7 +130,7 @@ class LoadBalancer:
         self._other_uniform: Callable[[], float] = self._uniform
         self._shared = False  # another target group exists: a cookie may name its target
         #: A gray failure's lost health checks: called per check, True = this check gets no answer.
-        self.check_loss: Callable[[Instance], bool] | None = None
+        self.check_loss = check_loss
 
     # --- routing (hot path) --------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fleetsim.config.faults import Deploy, ShiftSteps
+from fleetsim.sim.alb_routing import Uniforms
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
@@ -87,20 +88,12 @@ def blue_green(world: World, fault: Deploy, stream: str) -> Process:
         }
     )
     green, green_tg = world.add_group(cfg, stream)
-    if blue_tg.check_loss is not None:
-        green_tg.check_loss = blue_tg.check_loss
     green.reconcile("blue/green deploy: green group")
     # Traffic moves only once every green target passes its health check.
     while green_tg.healthy_count() < size:
         yield env.timeout(POLL_S)
     rec.event(env.now, "deploy.green_healthy", "asg", None, None, f"{size} targets")
-    block: list[float] = []
-
-    def uniform() -> float:
-        if not block:
-            block.extend(weights.random(4096).tolist())
-        return block.pop()
-
+    uniform = Uniforms(weights)
     for k, pct in enumerate(steps):
         if k and isinstance(shift, ShiftSteps):
             yield env.timeout(shift.interval)

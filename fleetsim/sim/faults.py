@@ -8,7 +8,8 @@ Each fault drives machinery the components already have, rather than re-implemen
   no longer launch there; when the AZ returns, the ASG rebalances.
 * ``az_degraded`` puts a :class:`Degradation` in ``World.degraded``: the request logic adds its
   latency to requests served in the AZ and drops a share of them (no answer: the ALB fails them
-  ``504 target_timeout`` at its idle timeout, §1.4); health checks are lost in the same share.
+  ``504 target_timeout`` at its idle timeout, §1.4); health checks are lost in the same share
+  (the world gives every target group's health checks that loss, ``World._check_lost``).
 * ``instance_crash`` (``host``) moves the instance out of ``running`` — the EC2 health check
   replaces it at once (§2.2); (``app``) kills the process only: the instance keeps running, the
   ALB health check marks it unhealthy and only a group with ``health_check_type: ELB`` replaces it.
@@ -40,6 +41,7 @@ from fleetsim.config.faults import (
     RedisPrimaryFailure,
     SpotInterruptions,
 )
+from fleetsim.sim.alb_routing import Uniforms
 from fleetsim.sim.deploy import blue_green, rolling
 from fleetsim.sim.types import Process
 
@@ -73,17 +75,6 @@ class Degradation:
         return self.loss_fraction > 0.0 and self.uniform() < self.loss_fraction
 
 
-def _uniforms(gen: np.random.Generator) -> Callable[[], float]:
-    block: list[float] = []
-
-    def draw() -> float:
-        if not block:
-            block.extend(gen.random(4096).tolist())
-        return block.pop()
-
-    return draw
-
-
 class FaultSchedule:
     """Runs the scenario's faults at their times.
 
@@ -114,7 +105,7 @@ class FaultSchedule:
                 self.env.process(self._az_outage(fault))
             elif isinstance(fault, AzDegraded):
                 gen = streams.stream(f"fault.{i}.az_degraded")
-                self.env.process(self._az_degraded(fault, _uniforms(gen)))
+                self.env.process(self._az_degraded(fault, Uniforms(gen)))
             elif isinstance(fault, InstanceCrash):
                 if fault.at is not None:
                     gen = streams.stream(f"fault.{i}.instance_crash")
@@ -166,15 +157,9 @@ class FaultSchedule:
         self._event("az_degraded.start", fault.az, d=detail)
         gray = Degradation(fault.added_latency, fault.loss_fraction, uniform)
         self.world.degraded[fault.az] = gray
-        for alb in self.world.target_groups:
-            alb.check_loss = self._check_loss
         yield self.env.timeout(fault.duration)
         del self.world.degraded[fault.az]
         self._event("az_degraded.end", fault.az)
-
-    def _check_loss(self, inst: Instance) -> bool:
-        gray = self.world.degraded.get(inst.az)
-        return gray is not None and gray.lost()
 
     # --- instances -----------------------------------------------------------------------
 

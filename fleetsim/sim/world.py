@@ -16,14 +16,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import numpy as np
-
 from fleetsim.config.catalog import T3_SURPLUS_USD_PER_VCPU_HOUR, instance_type
 from fleetsim.config.models import AsgConfig, Scenario
 from fleetsim.record.invariants import assert_ledger
 from fleetsim.record.recorder import Recorder
 from fleetsim.record.result import Result
 from fleetsim.sim.alb import LoadBalancer
+from fleetsim.sim.alb_routing import Uniforms
 from fleetsim.sim.asg import AutoScalingGroup
 from fleetsim.sim.boot import BootModel
 from fleetsim.sim.cloudwatch import CloudWatch, group_metrics
@@ -65,10 +64,8 @@ class World:
         self._timeout = scenario.state.session_timeout
         self._write_fraction = scenario.state.write_fraction
         self._upload_fraction = scenario.traffic.upload_fraction
-        self._writes = self.streams.stream("state.writes")
-        self._upload_draws = self.streams.stream("traffic.uploads")
-        self._w: list[float] = []
-        self._u: list[float] = []
+        self._writes = Uniforms(self.streams.stream("state.writes"))
+        self._upload_draws = Uniforms(self.streams.stream("traffic.uploads"))
         mix = scenario.traffic.mix
         self._mix = None if mix is None else RequestMixer(mix, self.streams.stream)
         self.sessions: dict[int, Session] = {}
@@ -84,6 +81,7 @@ class World:
             self.streams.stream("alb"),
             on_routed=self._routed,
             on_failed=self._failed,
+            check_loss=self._check_lost,
         )
         self.boot = BootModel(scenario.instance.boot, self.streams.stream)
         self.asg = AutoScalingGroup(
@@ -179,6 +177,7 @@ class World:
             self.streams.stream(f"{stream}.alb"),
             on_routed=self._routed,
             on_failed=self._failed,
+            check_loss=self._check_lost,
         )
         for az, up in self.alb.node_up.items():
             if not up:
@@ -265,15 +264,15 @@ class World:
         del self.sessions[session.id]
         user.session = None
 
-    def _draw(self, blocks: list[float], gen: np.random.Generator) -> float:
-        if not blocks:
-            blocks.extend(gen.random(4096).tolist())
-        return blocks.pop()
-
     def _send_mixed(self, req: Request) -> None:
         assert self._mix is not None
         self._mix.assign(req)
         self.alb.handle(req)
+
+    def _check_lost(self, inst: Instance) -> bool:
+        # A gray failure (az_degraded) loses health checks in the share it loses requests.
+        gray = self.degraded.get(inst.az) if self.degraded else None
+        return gray is not None and gray.lost()
 
     def _routed(self, req: Request, inst: Instance) -> None:
         user = req.user
@@ -281,7 +280,8 @@ class World:
         now = self._clock.now
         store = self.store
         write = session is None
-        if self.degraded and (gray := self.degraded.get(inst.az)) is not None and gray.lost():
+        gray = self.degraded.get(inst.az) if self.degraded else None
+        if gray is not None and gray.lost():
             # No answer ever comes: the ALB times the request out (504 at the idle timeout).
             req.started = now
             return
@@ -290,7 +290,7 @@ class World:
             write = req.kind in WRITING
         if store.external:
             if mixer is None:
-                write = write or self._draw(self._w, self._writes) < self._write_fraction
+                write = write or self._writes() < self._write_fraction
             cost = store.access(inst, now, write)
             if isinstance(cost, str):
                 # The store cannot be reached or refuses: the application answers 500.
@@ -331,10 +331,10 @@ class World:
                 req.extra += self.uploads.latency
         else:
             share = self._upload_fraction
-            if share and self._draw(self._u, self._upload_draws) < share:
+            if share and self._upload_draws() < share:
                 req.upload = True
                 req.extra += self.uploads.latency
-        if self.degraded and (gray := self.degraded.get(inst.az)) is not None:
+        if gray is not None:
             req.extra += gray.added_latency
         inst.accept(req)
 
