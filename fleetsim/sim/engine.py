@@ -156,11 +156,7 @@ class Clock:
         eid = self._ids
         self._ids = eid + 1
         if self.native:
-            entry = self._entry(self.now + delay, _NORMAL_BASE + eid, fn, arg)
-            if delay > _FAR_S:
-                self.far.push(entry)
-            else:
-                self.near.push(entry)
+            self._add(self.now + delay, _NORMAL_BASE + eid, fn, arg)
         else:
             heappush(self.queue, (self.now + delay, NORMAL, eid, fn, arg))
 
@@ -169,17 +165,14 @@ class Clock:
         eid = self._ids
         self._ids = eid + 1
         if self.native:
-            entry = self._entry(time, int(priority) * _PRIORITY_STEP + eid, fn, arg)
-            if time - self.now > _FAR_S:
-                self.far.push(entry)
-            else:
-                self.near.push(entry)
+            self._add(time, int(priority) * _PRIORITY_STEP + eid, fn, arg)
         else:
             heappush(self.queue, (time, priority, eid, fn, arg))
 
-    def _entry(self, time: float, key: int, fn: Callable[[Any], object], arg: Any) -> _Entry:
-        # A spent entry if there is one (the run loop keeps them), else a new one. Every entry
-        # made is taken from here, so spare ones never outnumber the most ever scheduled.
+    def _add(self, time: float, key: int, fn: Callable[[Any], object], arg: Any) -> None:
+        # Into the near or the far heap, on a spent entry if there is one (the run loop keeps
+        # them), else a new one. Every entry is made here, so spare ones never outnumber the
+        # most ever scheduled.
         spare = self.spare
         if spare:
             entry = spare.pop()
@@ -187,8 +180,12 @@ class Clock:
             entry.key = key
             entry.fn = fn
             entry.arg = arg
-            return entry
-        return _Entry(time, key, fn, arg)
+        else:
+            entry = _Entry(time, key, fn, arg)
+        if time - self.now > _FAR_S:
+            self.far.push(entry)
+        else:
+            self.near.push(entry)
 
     def peek(self) -> float:
         """The time of the next scheduled call or event (``Infinity`` if there is none)."""
