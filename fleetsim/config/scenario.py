@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from fleetsim.config.alb import AlbConfig
 from fleetsim.config.app import AppConfig, InstanceConfig
 from fleetsim.config.asg import AsgConfig
+from fleetsim.config.azs import full_az
 from fleetsim.config.base import Model, PosDuration
 from fleetsim.config.faults import Fault, check_faults
 from fleetsim.config.state import StateConfig, apply_design, check_state_azs, expand_state_azs
@@ -62,14 +63,11 @@ class Scenario(Model):
             region = data.get("region", "us-east-1")
             data.setdefault("azs", ["a", "b", "c"])
         if isinstance(data, dict) and isinstance(data.get("azs"), list):
-            data["azs"] = [
-                f"{region}{az}" if isinstance(az, str) and len(az) == 1 else az
-                for az in data["azs"]
-            ]
+            data["azs"] = [full_az(region, az) for az in data["azs"]]
             if isinstance(data.get("faults"), list):
                 data["faults"] = [
-                    {**f, "az": f"{region}{f['az']}"}
-                    if isinstance(f, dict) and isinstance(f.get("az"), str) and len(f["az"]) == 1
+                    {**f, "az": full_az(region, f["az"])}
+                    if isinstance(f, dict) and "az" in f
                     else f
                     for f in data["faults"]
                 ]

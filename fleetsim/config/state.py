@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from fleetsim.config.azs import full_az
 from fleetsim.config.base import Model, NonNegDuration, PosDuration
 
 _BYTES = {"": 1, "b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
@@ -267,14 +268,10 @@ def expand_state_azs(data: dict[str, Any], region: str) -> None:
     redis = (data.get("state") or {}).get("redis") if isinstance(data.get("state"), dict) else None
     if not isinstance(redis, dict):
         return
-
-    def full(az: object) -> object:
-        return f"{region}{az}" if isinstance(az, str) and len(az) == 1 else az
-
     if "primary_az" in redis:
-        redis["primary_az"] = full(redis["primary_az"])
+        redis["primary_az"] = full_az(region, redis["primary_az"])
     if isinstance(redis.get("replica_azs"), list):
-        redis["replica_azs"] = [full(az) for az in redis["replica_azs"]]
+        redis["replica_azs"] = [full_az(region, az) for az in redis["replica_azs"]]
 
 
 def check_state_azs(state: StateConfig, azs: list[str]) -> None:

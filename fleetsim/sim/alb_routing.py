@@ -21,14 +21,12 @@ cost. (LOR cannot be combined with slow start, as in AWS.)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-import numpy as np
+from fleetsim.config.sampler import Uniforms
 
 if TYPE_CHECKING:
     from fleetsim.sim.instance import Instance
-
-_BLOCK: Final = 4096
 
 
 class Target:
@@ -68,24 +66,6 @@ class Target:
         self.ramp_until = 0.0
         self.skip_slow_start = False
         self.pool: Pool | None = None
-
-
-class Uniforms:
-    """Uniform draws in blocks (one numpy call per 4096 draws keeps the hot path cheap).
-
-    Args:
-        rng: the generator to draw from.
-    """
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self._rng = rng
-        self._u: list[float] = []
-
-    def __call__(self) -> float:
-        """Return the next uniform draw in [0, 1)."""
-        if not self._u:
-            self._u = self._rng.random(_BLOCK).tolist()
-        return self._u.pop()
 
 
 class Pool:

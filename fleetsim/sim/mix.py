@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from fleetsim.config.sampler import Uniforms
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -42,8 +44,7 @@ class RequestMixer:
             acc += w / total
             self._cum.append(acc)
         self._cum[-1] = 1.0  # no rounding gap above the last kind
-        self._gen = stream("traffic.mix")
-        self._draws: list[float] = []
+        self._draws = Uniforms(stream("traffic.mix"))
         seconds_per_kb = 8.0 / 1000.0 / cfg.client_bandwidth_mbps  # kilobits → megabits / Mbps
         self._transfer: dict[str, float] = {}
         self._cpu: dict[str, Callable[[], float] | None] = {}
@@ -57,10 +58,7 @@ class RequestMixer:
 
     def next_kind(self) -> str:
         """Draw the kind of a session's next request after its login."""
-        draws = self._draws
-        if not draws:
-            draws.extend(self._gen.random(4096).tolist())
-        u = draws.pop()
+        u = self._draws()
         for kind, edge in zip(KINDS, self._cum, strict=True):
             if u < edge:
                 return kind

@@ -13,10 +13,11 @@ once those are used up the user sees the failure, thinks, and tries again;
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fleetsim.config.sampler import Sampler, Uniforms
 from fleetsim.config.shapes import TraceShape
 from fleetsim.config.traffic import TrafficConfig
 from fleetsim.sim.entities import Request, User
@@ -26,8 +27,6 @@ from fleetsim.sim.types import Process
 if TYPE_CHECKING:
     from fleetsim.record.recorder import Recorder
     from fleetsim.sim.engine import Engine
-
-_BLOCK: Final = 4096
 
 
 class Traffic:
@@ -64,15 +63,15 @@ class Traffic:
         self._length = cfg.requests_per_session.sampler(streams("traffic.session_length"))
         self._think = cfg.think_time.sampler(streams("traffic.think_time"))
         self._mean_requests = cfg.requests_per_session.mean()
-        self._jitter_gen = streams("traffic.retry_jitter")
+        self._jitter = Uniforms(streams("traffic.retry_jitter"))
         shape_cfg = cfg.shape
         self._replay: Iterator[float] | None = None
         if isinstance(shape_cfg, TraceShape) and shape_cfg.exact:
             self._replay = replay_times(shape_cfg)
-        self._jitter_buf: list[float] = []
-        self._gaps: list[float] = []
-        self._accepts: list[float] = []
-        self._lam_max = 0.0
+        # Candidate arrivals of the thinning: gaps at the maximum rate and acceptance draws,
+        # a block of each at a time from the arrivals stream (made once the rate is known).
+        self._gaps: Sampler | None = None
+        self._accepts: Sampler | None = None
         self._t = 0.0
         self._send_next_cb = self.send_next  # bound once, not per request
         self._next_user = 0
@@ -120,27 +119,26 @@ class Traffic:
         lam_max = self.shape.max_rate() / self._mean_requests
         if lam_max <= 0:
             return
-        self._lam_max = lam_max
+        gen = self._arrivals
+        self._gaps = Sampler(lambda n: gen.standard_exponential(n) / lam_max, in_order=False)
+        self._accepts = Sampler(lambda n: gen.random(n) * lam_max, in_order=False)
         self._t = self.env.now
         self._next_arrival()
 
     def _next_arrival(self) -> None:
         # Thinning: draw candidates at the maximum rate until one is kept, then wait for it
         # with one timed call (rejected candidates cost no event).
-        gen = self._arrivals
         rate = self.shape.rate
-        lam_max = self._lam_max
         gaps = self._gaps
         accepts = self._accepts
+        assert gaps is not None and accepts is not None
         t = self._t
         while True:
-            if not gaps:
-                gaps.extend((gen.standard_exponential(_BLOCK) / lam_max).tolist())
-                accepts.extend((gen.random(_BLOCK) * lam_max).tolist())
-            t += gaps.pop()
+            # Both blocks are refilled on the same step, gaps first: one order of draws.
+            t += gaps()
             if t >= self.duration:
                 return
-            if accepts.pop() * self._mean_requests <= rate(t):
+            if accepts() * self._mean_requests <= rate(t):
                 self._t = t
                 self._clock.call_later(t - self._clock.now, self._arrive, None)
                 return
@@ -175,11 +173,6 @@ class Traffic:
             backoff = backoff / 2 + backoff / 2 * self._jitter()
         self._clock.call_later(backoff, self._after_backoff, (req.user, req.attempt + 1))
         return True
-
-    def _jitter(self) -> float:
-        if not self._jitter_buf:
-            self._jitter_buf = self._jitter_gen.random(_BLOCK).tolist()
-        return self._jitter_buf.pop()
 
     def _after_backoff(self, retry: tuple[User, int]) -> None:
         self.send_next(retry[0], retry[1])
