@@ -1,12 +1,13 @@
 """Print a digest of every packaged scenario's results, to compare two builds of fleetsim.
 
-Run under an interpreter (``python tests/build_digest.py [MINUTES]``). It prints one JSON object,
-``{"engine": <file of fleetsim.sim.engine>, "native_heap": <its NATIVE_HEAP>, "digests":
-{"<scenario>/<variant>": <sha256>}}``,
-hashing the summary, timeline, sessions, events and latency of every variant of every scenario
-shipped with fleetsim, each cut to ``MINUTES`` simulated minutes (default 40: past every
-scenario's faults and deploys, which start by minute 25). ``tests/test_compiled.py`` runs it on
-the pure-Python and the compiled build and requires the same digests.
+Run under an interpreter (``python tests/build_digest.py [MINUTES [SCENARIO ...]]``). It prints
+one JSON object, ``{"engine": <file of fleetsim.sim.engine>, "native_heap": <its NATIVE_HEAP>,
+"simpy": <SimPy's version>, "digests": {"<scenario>/<variant>": <sha256>}}``, hashing the
+summary, timeline, sessions, events and latency of every variant of every scenario shipped with
+fleetsim (or of the ones named), each cut to ``MINUTES`` simulated minutes (default 40: past
+every scenario's faults and deploys, which start by minute 25). ``tests/test_compiled.py`` runs
+it on the pure-Python and the compiled build and requires the same digests;
+``tests/test_simpy_api.py`` runs it under several SimPy releases.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 from importlib import resources
 
 import pandas as pd
+import simpy
 
 import fleetsim
 import fleetsim.sim.engine
@@ -35,14 +37,20 @@ def digest(result: fleetsim.Result) -> str:
 def main() -> None:
     """Print the digests as JSON on stdout."""
     minutes = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    names = sys.argv[2:] or packaged_scenarios()
     folder = resources.files("fleetsim") / "data" / "scenarios"
     out: dict[str, str] = {}
-    for name in packaged_scenarios():
+    for name in names:
         path = str(folder / f"{name}.yaml")
         for variant, scenario in fleetsim.load_variants(path, [f"duration={minutes}m"]).items():
             out[f"{name}/{variant}"] = digest(fleetsim.simulate(scenario))
     engine = fleetsim.sim.engine
-    report = {"engine": engine.__file__, "native_heap": engine.NATIVE_HEAP, "digests": out}
+    report = {
+        "engine": engine.__file__,
+        "native_heap": engine.NATIVE_HEAP,
+        "simpy": simpy.__version__,
+        "digests": out,
+    }
     print(json.dumps(report))
 
 

@@ -29,6 +29,11 @@ and a whole scenario on both and requires the same order.
 
 The hot path reads the time and schedules calls through :attr:`Engine.clock`, a small
 :class:`Clock` that owns the heap; ``env.now`` reads the same clock.
+
+SimPy is used through its public API only: :class:`Engine` overrides the public ``now``,
+``schedule``, ``peek``, ``step`` and ``run`` of ``simpy.Environment`` (so SimPy's own heap stays
+empty) and reads events through ``ok``, ``value``, ``defused`` and ``callbacks``; this holds for
+every SimPy 4 release the package allows (``tests/test_simpy_api.py``).
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ import simpy
 from simpy.core import EmptySchedule, Infinity, StopSimulation
 from simpy.events import NORMAL, URGENT, Event
 
-_EventPriority: Any = type(NORMAL)
+# The priority of an event whose callbacks a stop interrupted: before URGENT (see Engine._fire).
+_RESUME_FIRST: Final = -1
 # Entry keys pack (priority, insertion number) into one int: priority * 2**50 + id. SimPy's
 # priorities are -1 (a re-scheduled stop), URGENT = 0 and NORMAL = 1; ids stay below 2**50.
 _PRIORITY_STEP: Final = 1 << 50
@@ -63,6 +69,11 @@ NATIVE_HEAP: Final[bool] = _compiled()
 def _nothing(arg: Any) -> None:
     # What a spent entry holds in place of its call.
     pass
+
+
+def _stop(arg: Any) -> None:
+    # The call that ends ``Engine.run(until=<time>)``.
+    raise StopSimulation(arg)
 
 
 class _Entry:
@@ -265,18 +276,23 @@ class Engine(simpy.Environment):
         fn(arg)
 
     def _fire(self, event: Any) -> None:
-        # simpy.Environment.step's body after the pop, unchanged.
+        # What simpy.Environment.step does with an event once it is popped, through the
+        # event's public attributes only.
         callbacks, event.callbacks = event.callbacks, None
         try:
             for callback in callbacks:
                 callback(event)
         except StopSimulation:
+            # A stop in the middle of the callbacks (an ``until`` event): the rest run first
+            # when the simulation resumes, before anything else at this time (SimPy 4.1).
             event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-            self.schedule(event, _EventPriority(-1))
+            self.clock.push(self.clock.now, _RESUME_FIRST, self._fire_cb, event)
             raise
-        if not event._ok and not hasattr(event, "_defused"):
-            exc = type(event._value)(*event._value.args)
-            exc.__cause__ = event._value
+        if not event.ok and not event.defused:
+            # A failure nothing waited for crashes the run, with a copy of the exception.
+            failure = event.value
+            exc = type(failure)(*failure.args)
+            exc.__cause__ = failure
             raise exc
 
     def run(self, until: float | Event | None = None) -> Any:
@@ -292,14 +308,13 @@ class Engine(simpy.Environment):
                     raise ValueError(
                         f"until ({at}) must be greater than the current simulation time"
                     )
-                # As SimPy does: a stop event before every regular event at that time.
-                until = Event(self)
-                until._ok = True
-                until._value = None
-                self.schedule(until, URGENT, at - self.clock.now)
+                # Where SimPy schedules a stop event, before every regular event at that time:
+                # a timed call under the same key, so everything keeps its order.
+                self.clock.push(at, URGENT, _stop, None)
             elif until.callbacks is None:
                 return until.value
-            until.callbacks.append(StopSimulation.callback)
+            else:
+                until.callbacks.append(StopSimulation.callback)
         try:
             if self.clock.native:
                 self._run_entries()
@@ -308,7 +323,8 @@ class Engine(simpy.Environment):
         except StopSimulation as exc:
             return exc.args[0]
         except EmptySchedule:
-            if until is not None:
+            # A time to stop at is in the heap until it stops the run; an event may never come.
+            if isinstance(until, Event):
                 assert not until.triggered
                 raise RuntimeError(
                     f'No scheduled events left but "until" event was not triggered: {until}'

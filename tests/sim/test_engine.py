@@ -93,6 +93,31 @@ def test_a_failed_event_still_crashes_the_run(native: bool):
 
 
 @HEAPS
+def test_a_defused_failure_does_not_crash_the_run(native: bool):
+    env = Engine(native=native)
+    failed = env.event()
+    failed.callbacks.append(lambda e: setattr(e, "defused", True))
+    failed.fail(RuntimeError("handled"))
+    env.run()
+    assert failed.processed and not failed.ok and failed.defused
+
+
+@HEAPS
+def test_a_stop_on_an_event_keeps_its_other_callbacks_for_the_resumed_run(native: bool):
+    # As SimPy 4.1 does (4.0 dropped them): the callbacks after the stop run first on resuming.
+    env = Engine(native=native)
+    seen: list[tuple[float, str]] = []
+    done = env.timeout(1.0, "done")
+    env.timeout(1.5).callbacks.append(lambda e: seen.append((env.now, "a timeout at 1.5")))
+    env.call_later(1.0, lambda _arg: seen.append((env.now, "a call at 1.0")))
+    # Added while the run below waits for ``done``, so after the callback that stops it.
+    env.call_later(0.5, lambda _arg: done.callbacks.append(lambda e: seen.append((1.0, "after"))))
+    assert env.run(until=done) == "done" and seen == []
+    env.run()
+    assert seen == [(1.0, "after"), (1.0, "a call at 1.0"), (1.5, "a timeout at 1.5")]
+
+
+@HEAPS
 def test_step_and_an_empty_schedule(native: bool):
     env = Engine(native=native)
     with pytest.raises(simpy.core.EmptySchedule):
