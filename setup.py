@@ -8,7 +8,8 @@ must be importable at build time, so build without isolation::
     FLEETSIM_COMPILE=1 pip install --no-build-isolation .
 
 The compiled modules run the same code on the same floats, so a seed gives bit-identical results
-in both builds (``tests/test_compiled.py`` and ``make fast-check`` hold it to that).
+in both builds (``tests/test_compiled.py`` holds it to that: ``make test`` builds ``.venv-fast``
+with ``make fast`` and runs it against this build).
 """
 
 import os

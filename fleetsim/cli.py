@@ -17,12 +17,15 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from fleetsim.config import ConfigError, Scenario, load_scenario, load_variants, packaged_scenarios
 from fleetsim.record.invariants import InvariantError
-from fleetsim.record.result import Result
 from fleetsim.traces import TraceError
+
+if TYPE_CHECKING:
+    # Only for annotations: importing it loads pandas, which validate and schema never need.
+    from fleetsim.record.result import Result
 
 
 def _fmt(value: Any) -> str:
@@ -325,6 +328,12 @@ def _cmd_traces_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version_text() -> str:
+    from fleetsim._version import build, version
+
+    return f"fleetsim {version()} ({build()})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``fleetsim`` command."""
     parser = argparse.ArgumentParser(
@@ -332,6 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Discrete-event simulator of an AWS EC2 fleet (ALB, ASG, AZs, sessions).",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument(
+        "--version", action="version", version=_version_text(), help="print version and build"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser, many: bool = False) -> None:

@@ -92,7 +92,7 @@ replaces the lost ones in the other AZs, then rebalances when `us-east-1b` retur
 sessions lost per minute.
 """,
     ),
-    ("code", "fig = timeline_figure(results)"),
+    ("code", "fig = timeline_figure(results)\nfig"),
     (
         "md",
         """
@@ -280,6 +280,7 @@ target lets each instance run hotter before the group grows.
         """
 big = table[table["asg.max_size"] == 12]
 fig = sweep_figure(big, x="asg.policies.0.target", metric="requests_failed", by="instance.type")
+fig
 """,
     ),
     (

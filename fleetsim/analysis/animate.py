@@ -29,9 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib import animation
 from matplotlib.artist import Artist
@@ -39,7 +36,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from fleetsim.analysis.plots import event_spans, rate_per_bin
+from fleetsim.analysis.plots import agg_figure, event_spans, rate_per_bin
 from fleetsim.record.result import Result
 
 STATE_COLOURS = {
@@ -253,7 +250,7 @@ class FleetAnimation:
         return peak
 
     def _layout(self) -> tuple[Figure, list[Axes], Axes, object, object]:
-        fig = plt.figure(figsize=(9, 5.2 + 0.5 * self.rows), dpi=80)
+        fig = agg_figure(figsize=(9, 5.2 + 0.5 * self.rows), dpi=80)
         grid = fig.add_gridspec(2, len(self.azs), height_ratios=[1.2 + 0.6 * self.rows, 1.3])
         panels = [fig.add_subplot(grid[0, i]) for i in range(len(self.azs))]
         strip = fig.add_subplot(grid[1, :])
@@ -388,19 +385,16 @@ def save_animation(
     fleet = FleetAnimation(result, step_s)
     anim = fleet.animation(fps)
     out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if suffix == ".gif":
-            anim.save(out, writer=animation.PillowWriter(fps=fps))
-        elif suffix == ".mp4":
-            anim.save(out, writer=animation.FFMpegWriter(fps=fps))
-        else:
-            with plt.rc_context({"animation.embed_limit": 200.0}):
-                body = offline_jshtml(anim.to_jshtml(fps=fps, default_mode="once"))
-            out.write_text(
-                "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
-                f"<title>{result.name}: the fleet</title></head>"
-                f"<body>{body}</body></html>\n"
-            )
-    finally:
-        plt.close(fleet.fig)
+    if suffix == ".gif":
+        anim.save(out, writer=animation.PillowWriter(fps=fps))
+    elif suffix == ".mp4":
+        anim.save(out, writer=animation.FFMpegWriter(fps=fps))
+    else:
+        with matplotlib.rc_context({"animation.embed_limit": 200.0}):
+            body = offline_jshtml(anim.to_jshtml(fps=fps, default_mode="once"))
+        out.write_text(
+            "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+            f"<title>{result.name}: the fleet</title></head>"
+            f"<body>{body}</body></html>\n"
+        )
     return out

@@ -1,4 +1,4 @@
-"""Figures drawn from Results (matplotlib, non-interactive backend).
+"""Figures drawn from Results (matplotlib, drawn with the Agg backend).
 
 Every figure follows one style: a title naming the run, time in minutes on the x axis, units on
 every y axis, a legend wherever there is more than one series. Colours are fixed per AZ, per
@@ -23,12 +23,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from fleetsim.analysis.stats import t_interval
@@ -87,7 +85,21 @@ _STYLE = {
 
 def _style() -> AbstractContextManager[None]:
     # rc_context's stub wants literal keys; the dict above is checked by matplotlib at run time.
-    return cast("AbstractContextManager[None]", plt.rc_context(cast("Any", _STYLE)))
+    return cast("AbstractContextManager[None]", matplotlib.rc_context(cast("Any", _STYLE)))
+
+
+def agg_figure(**kwargs: Any) -> Figure:
+    """A new Figure drawn by the Agg canvas, whatever backend pyplot uses.
+
+    The figure is not registered with pyplot (nothing to close, no global backend switch), so
+    importing the analysis layer never changes the backend of a notebook or a GUI session.
+
+    Args:
+        **kwargs: passed to :class:`matplotlib.figure.Figure` (``figsize``, ``dpi``, ...).
+    """
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _spare(key: str) -> str:
@@ -222,7 +234,8 @@ def scaling_figure(result: Result, bin_s: int = 10) -> Figure:
     tl = result.timeline
     azs = list(result.scenario["azs"])
     with _style():
-        fig, ax = plt.subplots(figsize=(9, 4.2))
+        fig = agg_figure(figsize=(9, 4.2))
+        ax = fig.subplots()
         x = _x(tl["time"])
         lower = np.zeros(len(tl))
         for az in azs:
@@ -282,7 +295,8 @@ def outcomes_figure(result: Result, bin_s: int = 10) -> Figure:
     tl = result.timeline
     causes = _failed_columns(tl)
     with _style():
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True)
+        fig = agg_figure(figsize=(9, 5.5))
+        top, bottom = fig.subplots(2, 1, sharex=True)
         rates = rate_per_bin(tl, ["ok", *causes], bin_s)
         x = _x(rates.index)
         top.plot(x, rates["ok"], color=OK_COLOUR, lw=1.2, label="ok")
@@ -344,7 +358,8 @@ def sessions_figure(result: Result, bin_s: int = 60) -> Figure:
     """
     tl = result.timeline
     with _style():
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True)
+        fig = agg_figure(figsize=(9, 5.5))
+        top, bottom = fig.subplots(2, 1, sharex=True)
         if "sessions_active" in tl:
             top.plot(
                 _x(tl["time"]),
@@ -391,7 +406,8 @@ def latency_figure(result: Result) -> Figure:
     """Latency of successful requests per minute: p50, p95 and p99 (log scale, seconds)."""
     lat = result.latency
     with _style():
-        fig, ax = plt.subplots(figsize=(9, 4))
+        fig = agg_figure(figsize=(9, 4))
+        ax = fig.subplots()
         x = _x(lat["time"])
         for column, (label, style) in QUANTILE_STYLES.items():
             ax.plot(
@@ -428,7 +444,8 @@ def cpu_figure(result: Result) -> Figure | None:
     if not cpu and not pairs:
         return None
     with _style():
-        fig, ax = plt.subplots(figsize=(9, 4))
+        fig = agg_figure(figsize=(9, 4))
+        ax = fig.subplots()
         x = _x(tl["time"])
         for i, column in enumerate(cpu):
             ax.plot(x, tl[column], color=VARIANT_COLOURS[i % 6], lw=1.2, label=column)
@@ -451,7 +468,8 @@ def timeline_figure(results: dict[str, Result], bin_s: int = 60) -> Figure:
     """
     n = len(results)
     with _style():
-        fig, axes = plt.subplots(3, n, figsize=(6 * n, 8), sharex=True, sharey="row", squeeze=False)
+        fig = agg_figure(figsize=(6 * n, 8))
+        axes = fig.subplots(3, n, sharex=True, sharey="row", squeeze=False)
         for col, (name, result) in enumerate(results.items()):
             tl = result.timeline
             causes = _failed_columns(tl)
@@ -549,7 +567,8 @@ def comparison_figure(
     chosen = list(dict.fromkeys(table["metric"]))
     variants = list(dict.fromkeys(table["variant"]))
     with _style():
-        fig, axes = plt.subplots(1, len(chosen), figsize=(3.2 * len(chosen), 3.8), squeeze=False)
+        fig = agg_figure(figsize=(3.2 * len(chosen), 3.8))
+        axes = fig.subplots(1, len(chosen), squeeze=False)
         for ax, metric in zip(axes[0], chosen, strict=True):
             rows = table[table.metric == metric].set_index("variant").loc[variants]
             err = rows["half_width"].to_numpy(dtype=float)
@@ -616,7 +635,8 @@ def sweep_figure(
     """
     table = sweep_table(frame, x, metric, by, confidence)
     with _style():
-        fig, ax = plt.subplots(figsize=(7, 4.2))
+        fig = agg_figure(figsize=(7, 4.2))
+        ax = fig.subplots()
         for i, (line, rows) in enumerate(table.groupby("line", sort=True, dropna=False)):
             colour = VARIANT_COLOURS[i % 6]
             label = f"{by} = {line}" if by else metric
@@ -640,11 +660,10 @@ def sweep_figure(
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
-    """Write ``fig`` to ``path`` (format from the suffix), close it and return the path."""
+    """Write ``fig`` to ``path`` (format from the suffix) and return the path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=dpi)
-    plt.close(fig)
     return out
 
 

@@ -50,12 +50,9 @@ summary { cursor: pointer; font-weight: bold; }
 
 
 def figure_to_data_uri(fig: Figure, dpi: int = 100) -> str:
-    """Render ``fig`` to PNG and return it as a ``data:image/png;base64,…`` URI (closes it)."""
-    import matplotlib.pyplot as plt
-
+    """Render ``fig`` to PNG and return it as a ``data:image/png;base64,…`` URI."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -181,10 +178,6 @@ def build_report(
         for kind, fig in plots.run_figures(result).items():
             if figure_kinds is None or kind in figure_kinds:
                 figures.append((f"{variant}: {kind}", _uri(fig)))
-            else:
-                import matplotlib.pyplot as plt
-
-                plt.close(fig)
     parts.append("<h2>Figures</h2>")
     for caption, uri in figures:
         parts.append(
