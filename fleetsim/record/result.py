@@ -37,6 +37,9 @@ from fleetsim.record.alb_metrics import alb_metrics_frame
 from fleetsim.record.invariants import Check
 from fleetsim.record.recorder import LATENCY_WINDOW_S, Recorder, hist_quantile
 
+#: The launch reason of the warm initial fleet (InService at t = 0, left out of launch times).
+INITIAL_FLEET = "initial fleet"
+
 
 def _cause_column(cause: str) -> str:
     return "failed_" + cause.replace(" ", "_")
@@ -114,7 +117,7 @@ class Result:
         waits: list[float] = []
         boot_failures = 0
         for time, kind, _scope, _az, inst, detail in self.recorder.events:
-            if kind == "asg.Pending" and inst is not None and detail != "initial fleet":
+            if kind == "asg.Pending" and inst is not None and detail != INITIAL_FLEET:
                 pending[inst] = time
             elif kind == "asg.InService" and inst in pending:
                 waits.append(time - pending.pop(inst))

@@ -99,7 +99,7 @@ def blue_green(world: World, fault: Deploy, stream: str) -> Process:
             yield env.timeout(shift.interval)
         blue_tg.forward(green_tg, pct / 100.0, uniform)
         rec.event(env.now, "deploy.shift", "alb", None, None, f"green={pct}%")
-    blue.update_group(0, 0, 0, "blue/green deploy reason=blue retired")
+    blue.update_group(0, 0, 0, "blue/green deploy", "blue retired")
     while blue.members():
         yield env.timeout(POLL_S)
     rec.event(env.now, "fault.deploy.end", SCOPE, None, None, "strategy=blue_green")

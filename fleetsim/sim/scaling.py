@@ -19,15 +19,14 @@ Each policy watches CloudWatch alarms and asks the group for a new desired capac
   do not apply.
 
 Scale-in by any policy waits while an instance is warming up (§2.1). Every decision that changes
-the desired capacity is an ``asg.scaling`` event whose detail reads
-``policy=… metric=… value=… desired=OLD->NEW reason=…`` (see :func:`parse_decision`).
+the desired capacity is a :class:`~fleetsim.sim.asg.decisions.ScalingDecision` the group keeps
+(``AutoScalingGroup.decisions``) and logs as an ``asg.scaling`` event.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from typing import TYPE_CHECKING
 
 from fleetsim.config.asg import AsgConfig
@@ -38,6 +37,7 @@ from fleetsim.config.scaling import (
     StepPolicy,
     TargetTrackingPolicy,
 )
+from fleetsim.sim.asg.decisions import Requester, ScalingDecision
 from fleetsim.sim.cloudwatch import Alarm, CloudWatch
 from fleetsim.sim.types import Process
 
@@ -47,13 +47,6 @@ if TYPE_CHECKING:
     from fleetsim.sim.asg import AutoScalingGroup
 
 Point = tuple[float, float | None, float]
-
-_DECISION = re.compile(r"(\w+)=(\S+)")
-
-
-def parse_decision(detail: str) -> dict[str, str]:
-    """Split an ``asg.scaling`` event's detail into its ``key=value`` fields."""
-    return dict(_DECISION.findall(detail))
 
 
 def adjusted_capacity(
@@ -84,10 +77,6 @@ def adjusted_capacity(
     if min_magnitude is not None and step != 0 and abs(step) < min_magnitude:
         step = min_magnitude if step > 0 else -min_magnitude
     return current + step
-
-
-def _fmt(value: float | None) -> str:
-    return "none" if value is None else f"{value:.6g}"
 
 
 class TargetTracking:
@@ -311,11 +300,11 @@ class ScalingPolicies:
         new = max(asg.min_size, min(asg.max_size, wanted))
         if new == asg.desired:
             return
-        detail = (
-            f"policy={policy} metric={metric} value={_fmt(value)} "
-            f"desired={asg.desired}->{new} reason={reason}"
+        asg.set_desired(
+            ScalingDecision(
+                self.env.now, Requester.POLICY, policy, reason, asg.desired, new, metric, value
+            )
         )
-        asg.set_desired(new, detail)
 
     def target_tracking_scale_in(self, caller: TargetTracking, reason: str) -> None:
         """Scale in only if every target-tracking policy that may scale in agrees (§2.7)."""
@@ -354,5 +343,7 @@ class ScalingPolicies:
             action.min_size,
             action.max_size,
             action.desired_capacity,
-            f"policy={name} metric=none value=none reason=scheduled",
+            name,
+            "scheduled",
+            Requester.SCHEDULED,
         )

@@ -92,7 +92,7 @@ class World:
             self.alb,
             self._make_instance,
             self.boot,
-            self.streams.stream("asg"),
+            self.streams,
         )
         # A blue/green deploy adds a second group behind its own target group (add_group).
         self.groups: list[AutoScalingGroup] = [self.asg]
@@ -190,7 +190,8 @@ class World:
             alb,
             self._make_instance,
             self.boot,
-            self.streams.stream(f"{stream}.asg"),
+            self.streams,
+            stream=f"{stream}.asg",
         )
         self.groups.append(group)
         self.target_groups.append(alb)

@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from fleetsim.config import load_scenario
+from fleetsim.record.result import INITIAL_FLEET
 from fleetsim.sim.world import World
 from tests.conftest import BASE, merge
 
@@ -41,7 +42,7 @@ def events(r, kind, detail=None):
 def launch_to_in_service(r):
     """Seconds from each launch (asg.Pending) to its asg.InService, by instance."""
     ev = r.events
-    launches = ev[(ev.kind == "asg.Pending") & (ev.detail != "initial fleet")]
+    launches = ev[(ev.kind == "asg.Pending") & (ev.detail != INITIAL_FLEET)]
     start = launches.groupby("instance").time.last()
     ready = ev[ev.kind == "asg.InService"].groupby("instance").time.first()
     both = start.to_frame("start").join(ready.to_frame("ready"), how="inner")
@@ -56,9 +57,9 @@ def test_scale_in_follows_the_default_termination_policy():
     def shrink():
         a = [i for i in asg.members("InService") if i.az == "us-east-1a"]
         assert len(a) == 2  # 4 instances over 3 AZs: a has 2
-        asg.templates[a[0]] = 1  # a[1] is on the older launch template
+        asg.roster[a[0]].template = 1  # a[1] is on the older launch template
         victims.append(a[1].name)
-        asg.update_group(None, None, 3, "policy=test reason=manual")
+        asg.update_group(None, None, 3, "test")
 
     at(w, 100, shrink)
     r = w.run()
@@ -76,7 +77,7 @@ def test_scale_in_protection_skips_protected_instances():
         for inst in asg.members("InService"):
             if inst.az == "us-east-1a":
                 asg.set_instance_protection(inst, True)
-        asg.update_group(None, None, 3, "policy=test reason=manual")
+        asg.update_group(None, None, 3, "test")
 
     at(w, 100, shrink)
     r = w.run()
@@ -94,7 +95,7 @@ def test_all_protected_desired_drops_but_instances_stay():
             }
         )
     )
-    at(r, 100, lambda: r.asg.update_group(None, None, 2, "policy=test reason=manual"))
+    at(r, 100, lambda: r.asg.update_group(None, None, 2, "test"))
     res = r.run()
     tl = res.timeline.set_index("time")
     assert tl.loc[200, "desired"] == 2 and tl.loc[200, "in_service"] == 3
@@ -118,7 +119,7 @@ def test_launch_lifecycle_hook(hook, ready_after, abandoned):
         asg={"lifecycle_hooks": [{"transition": "launching", **hook}]},
     )
     w = World(sc)
-    at(w, 10, lambda: w.asg.update_group(None, None, 4, "policy=test reason=manual"))
+    at(w, 10, lambda: w.asg.update_group(None, None, 4, "test"))
     r = w.run()
     waits = events(r, "asg.Pending:Wait")
     assert waits.time.iloc[0] == pytest.approx(10 + COLD_S)
@@ -149,7 +150,7 @@ def test_terminate_hook_runs_after_draining():
         },
     )
     w = World(sc)
-    at(w, 100, lambda: w.asg.update_group(None, None, 2, "policy=test reason=manual"))
+    at(w, 100, lambda: w.asg.update_group(None, None, 2, "test"))
     r = w.run()
     name = events(r, "asg.Terminating").instance.iloc[0]
     ev = r.events[r.events.instance == name]
@@ -186,7 +187,7 @@ def _scale_out(pool=None, ami=None):
     if pool is not None:
         extra["asg"]["warm_pool"] = pool
     w = World(scenario(duration=300, **extra))
-    at(w, 100, lambda: w.asg.update_group(None, None, 6, "policy=test reason=manual"))
+    at(w, 100, lambda: w.asg.update_group(None, None, 6, "test"))
     return w, w.run()
 
 
@@ -229,7 +230,7 @@ def test_warm_pool_size_defaults_to_max_minus_desired_and_can_take_instances_bac
         },
     )
     w = World(sc)
-    at(w, 100, lambda: w.asg.update_group(None, None, 2, "policy=test reason=manual"))
+    at(w, 100, lambda: w.asg.update_group(None, None, 2, "test"))
     r = w.run()
     tl = r.timeline.set_index("time")
     assert tl.loc[50, "warm_pool"] == 0  # 4 − 4
@@ -253,5 +254,5 @@ def test_instance_refresh_keeps_min_healthy_and_replaces_everything(lo, hi, floo
     )
     assert active.max() <= 10 * hi // 100
     assert not events(r, "asg.instance_refresh.done").empty
-    assert all(w.asg.templates[i] == 1 for i in w.asg.members("InService"))
+    assert all(w.asg.roster[i].template == 1 for i in w.asg.members("InService"))
     assert len(events(r, "asg.Terminating", "instance refresh")) == 10

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 import itertools
+from dataclasses import dataclass
 
 import pytest
 
 from fleetsim.config import load_scenario
 from fleetsim.config.errors import ConfigError
-from fleetsim.sim.scaling import adjusted_capacity, parse_decision
-from fleetsim.sim.world import World, simulate
+from fleetsim.record.result import Result
+from fleetsim.sim.asg import ScalingDecision
+from fleetsim.sim.scaling import adjusted_capacity
+from fleetsim.sim.world import World
 from tests.conftest import BASE, merge
 
 # m5.xlarge: 4 vCPUs for 4 workers, so CPU utilisation is the busy share of the workers.
@@ -32,20 +35,26 @@ def scenario(rates=None, **extra):
     return load_scenario(merge(base, extra))
 
 
-def decisions(result):
-    ev = result.events
-    rows = ev[ev.kind == "asg.scaling"]
-    return [(t, parse_decision(d)) for t, d in zip(rows.time, rows.detail, strict=True)]
+@dataclass
+class Run:
+    """A finished run and the world it ran in (which holds the typed decisions and datapoints)."""
+
+    world: World
+    result: Result
 
 
-def datapoints(result, metric="CPUUtilization"):
-    ev = result.events
-    rows = ev[(ev.kind == "cloudwatch.datapoint") & (ev.scope == f"cloudwatch.{metric}")]
-    out = []
-    for t, d in zip(rows.time, rows.detail, strict=True):
-        f = parse_decision(d)
-        out.append((t, float(f["start"]), None if f["value"] == "none" else float(f["value"])))
-    return out
+def run(sc) -> Run:
+    w = World(sc)
+    return Run(w, w.run())
+
+
+def decisions(run: Run) -> list[ScalingDecision]:
+    return list(run.world.asg.decisions)
+
+
+def datapoints(run: Run, metric="CPUUtilization"):
+    """Published ``(period start, value or None, instances covered)``, in order."""
+    return run.world.cloudwatch.metrics[metric].datapoints
 
 
 TT = {"kind": "target_tracking", "name": "cpu", "target": 50}
@@ -63,40 +72,42 @@ def tracking():
     # 30 req/s on 3 instances of 4 workers × 0.1 s: ~25 % CPU; 90 req/s from t=600: ~75 %;
     # 20 req/s from t=1500: ~10 % on 5 instances.
     sc = scenario((30, [[600, 90], [1500, 20]]), duration=2600, asg={**GROUP, "policies": [TT]})
-    return simulate(sc)
+    return run(sc)
 
 
 def test_target_tracking_scales_out_three_datapoints_after_the_crossing_plus_delay(
     tracking, validation_report
 ):
     points = datapoints(tracking)
-    first_high = next(start for _, start, v in points if v is not None and v > 50)
+    first_high = next(start for start, v, _ in points if v is not None and v > 50)
     assert first_high == 600  # the step is on a period boundary
-    t, d = decisions(tracking)[0]
+    d = decisions(tracking)[0]
+    t = d.time
     # AlarmHigh: 3 of 3 one-minute datapoints (observed, §2.7) + 60 s publication delay.
     assert t == first_high + 3 * 60 + 60 == 840
     # Rounded up on scale-out: 3 instances × ~75 % / 50 % = 4.5 → 5.
-    assert (d["desired"], d["policy"], d["metric"]) == ("3->5", "cpu", "CPUUtilization")
-    assert float(d["value"]) > 50
+    assert (d.desired_from, d.desired_to, d.name, d.metric) == (3, 5, "cpu", "CPUUtilization")
+    assert d.value is not None and d.value > 50
     validation_report.aws(
         "Target tracking scales out after a step in load",
         "alarm on 3 of 3 one-minute datapoints above target (observed), metric published ~60 s "
         "late",
         "§2.7, §2.11",
         f"load steps up at 600 s; first datapoint above target [{first_high:g}, "
-        f"{first_high + 60:g}) s; desired {d['desired']} at {t:g} s",
+        f"{first_high + 60:g}) s; desired {d.desired_from}->{d.desired_to} at {t:g} s",
         t == first_high + 3 * 60 + 60,
     )
 
 
 def test_target_tracking_scale_in_waits_fifteen_datapoints(tracking, validation_report):
     points = datapoints(tracking)
-    first_low = next(start for _, start, v in points if start >= 1500 and v < 35)
+    first_low = next(start for start, v, _ in points if start >= 1500 and v < 35)
     assert first_low == 1500
-    t, d = decisions(tracking)[1]
+    d = decisions(tracking)[1]
+    t = d.time
     # AlarmLow: 15 of 15 datapoints below 0.7 × target (observed, §2.7) + the publish delay.
     assert t == first_low + 15 * 60 + 60 == 2460
-    old, new = (int(x) for x in d["desired"].split("->"))
+    old, new = d.desired_from, d.desired_to
     # Rounded down on scale-in: 5 × ~10 % / 50 % = ~1 → 1 (= min_size).
     assert (old, new) == (5, 1)
     validation_report.aws(
@@ -108,8 +119,17 @@ def test_target_tracking_scale_in_waits_fifteen_datapoints(tracking, validation_
     )
 
 
+def test_each_decision_is_one_scaling_event(tracking):
+    ev = tracking.result.events
+    rows = ev[ev.kind == "asg.scaling"]
+    ds = decisions(tracking)
+    assert len(ds) == 2
+    assert list(rows.time) == [d.time for d in ds]
+    assert list(rows.detail) == [d.detail() for d in ds]
+
+
 def test_timeline_carries_desired(tracking):
-    tl = tracking.timeline.set_index("time")
+    tl = tracking.result.timeline.set_index("time")
     assert tl.loc[839, "desired"] == 3
     assert tl.loc[841, "desired"] == 5
     assert {"warming_up", "pending_us-east-1a", "warm_pool", "terminating"} <= set(tl.columns)
@@ -118,30 +138,28 @@ def test_timeline_carries_desired(tracking):
 def test_scale_out_if_any_policy_asks():
     # CPU at ~25 % is well below its target, but requests per target (~600/min) exceed 400.
     rc = {"kind": "target_tracking", "name": "rc", "metric": "RequestCountPerTarget", "target": 400}
-    r = simulate(scenario(duration=400, asg={**GROUP, "policies": [TT, rc]}))
-    (t, d), *_ = decisions(r)
-    assert d["policy"] == "rc" and d["desired"] == "3->5"  # ceil(3 × 600 / 400) = 5
-    assert t == 3 * 60 + 60
+    r = run(scenario(duration=400, asg={**GROUP, "policies": [TT, rc]}))
+    d, *_ = decisions(r)
+    assert d.name == "rc" and (d.desired_from, d.desired_to) == (3, 5)  # ceil(3 × 600 / 400)
+    assert d.time == 3 * 60 + 60
 
 
 def test_scale_in_only_if_all_policies_agree():
     # CPU (~25 % < 35) wants to scale in; requests per target (~600/min) sit between the
     # request policy's low threshold (0.7 × 700 = 490) and its target: it does not agree.
     rc = {"kind": "target_tracking", "name": "rc", "metric": "RequestCountPerTarget", "target": 700}
-    vetoed = simulate(scenario(duration=1100, asg={**GROUP, "policies": [TT, rc]}))
+    vetoed = run(scenario(duration=1100, asg={**GROUP, "policies": [TT, rc]}))
     assert decisions(vetoed) == []
     # A policy with scale-in disabled has no say (DisableScaleIn, §2.7).
     rc_no_in = {**rc, "disable_scale_in": True}
-    agreed = simulate(scenario(duration=1100, asg={**GROUP, "policies": [TT, rc_no_in]}))
-    (t, d), *_ = decisions(agreed)
-    assert d["policy"] == "cpu" and t == 15 * 60 + 60
-    assert d["desired"] == "3->1"
+    agreed = run(scenario(duration=1100, asg={**GROUP, "policies": [TT, rc_no_in]}))
+    d, *_ = decisions(agreed)
+    assert d.name == "cpu" and d.time == 15 * 60 + 60
+    assert (d.desired_from, d.desired_to) == (3, 1)
 
 
 def test_disable_scale_in_keeps_capacity():
-    r = simulate(
-        scenario(duration=1100, asg={**GROUP, "policies": [{**TT, "disable_scale_in": True}]})
-    )
+    r = run(scenario(duration=1100, asg={**GROUP, "policies": [{**TT, "disable_scale_in": True}]}))
     assert decisions(r) == []
 
 
@@ -168,11 +186,12 @@ def test_step_scaling_picks_the_step_and_ignores_repeats_while_warming():
     # ~75 % CPU breaches 50 by ~25: the second step (+3). With a 300 s warmup the alarm keeps
     # firing every minute, but pending/warming instances are not current capacity: one activity.
     group = {**GROUP, "default_instance_warmup": 300}
-    r = simulate(scenario((90, []), duration=500, asg={**group, "policies": [policy]}))
+    r = run(scenario((90, []), duration=500, asg={**group, "policies": [policy]}))
     ds = decisions(r)
     assert len(ds) == 1
-    t, d = ds[0]
-    assert d["desired"] == "3->6" and t == 60 + 60  # one datapoint, published 60 s late
+    d = ds[0]
+    # One datapoint, published 60 s late.
+    assert (d.desired_from, d.desired_to) == (3, 6) and d.time == 60 + 60
 
 
 def test_simple_scaling_respects_the_cooldown_and_replacement_ignores_it(validation_report):
@@ -192,7 +211,7 @@ def test_simple_scaling_respects_the_cooldown_and_replacement_ignores_it(validat
 
     w.env.process(crash_one())
     r = w.run()
-    times = [t for t, _ in decisions(r)]
+    times = [d.time for d in w.asg.decisions]
     assert times[0] == 120
     # After each activity (a 35.8 s launch) the policy waits its 300 s cooldown (default, §2.1),
     # then acts on the next published datapoint (every 60 s).
@@ -222,12 +241,12 @@ def test_scheduled_action_at_a_time_and_on_a_recurrence():
         {"name": "floor", "recurrence": "*/5 * * * *", "min_size": 4},
     ]
     asg = {**GROUP, "scheduled_actions": actions, "schedule_start": "2024-01-01T00:02:00Z"}
-    r = simulate(scenario(duration=500, asg=asg))
+    r = run(scenario(duration=500, asg=asg))
     ds = decisions(r)
-    assert [(t, d["policy"]) for t, d in ds] == [(100, "boost"), (180, "floor"), (480, "floor")]
-    assert ds[0][1]["desired"] == "3->5"
-    assert ds[1][1]["min"] == "4"
-    tl = r.timeline.set_index("time")
+    assert [(d.time, d.name) for d in ds] == [(100, "boost"), (180, "floor"), (480, "floor")]
+    assert (ds[0].desired_from, ds[0].desired_to) == (3, 5)
+    assert ds[1].min_size == 4
+    tl = r.result.timeline.set_index("time")
     assert tl.loc[99, "desired"] == 3 and tl.loc[101, "desired"] == 5
 
 
