@@ -118,7 +118,6 @@ def test_roster_views_follow_the_records():
     assert [i.name for i in roster.members(("Pending", "InService"))] == ["p", "w"]
     assert roster.az_counts(["a", "b", "c"]) == {"a": 1, "b": 1, "c": 0}
     assert roster.not_yet_warm(10.0) == 2 and roster.not_yet_warm(60.0) == 1
-    assert roster.is_warming(warm.instance, 10.0)  # type: ignore[arg-type]
     assert roster.busy()
     roster.remove(pending.instance)  # type: ignore[arg-type]
     assert not roster.busy()

@@ -136,11 +136,6 @@ class Roster:
             counts[record.instance.az] += 1
         return counts
 
-    def is_warming(self, inst: Instance, now: float) -> bool:
-        """True while ``inst`` is within its warmup (§2.1)."""
-        record = self.records.get(inst)
-        return record is not None and now < record.warm_at
-
     def not_yet_warm(self, now: float) -> int:
         """Members counted in desired that do not feed the metrics yet: pending or warming."""
         return sum(
