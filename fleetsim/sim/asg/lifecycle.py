@@ -16,7 +16,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from fleetsim.sim.asg.membership import LifecycleState as S
-from fleetsim.sim.asg.ports import boot_failed
+from fleetsim.sim.asg.ports import GroupPart, boot_failed
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 SHUTDOWN_S = 5.0  # shutting-down → terminated (assumption; AWS gives no figure)
 
 
-class Transitions:
+class Transitions(GroupPart):
     """Moves the group's instances through their lifecycle.
 
     Args:
@@ -45,8 +45,7 @@ class Transitions:
     def __init__(
         self, group: Group, boot: BootModel, rebalancing: Rebalancing, warm_pool: WarmPool
     ) -> None:
-        self.group = group
-        self.env = group.env
+        super().__init__(group)
         self._boot_model = boot
         self._rebalancing = rebalancing
         self._warm_pool = warm_pool

@@ -71,6 +71,18 @@ class Group(Protocol):
         """The default termination policy's choice among ``candidates``."""
 
 
+class GroupPart:
+    """A part of the group's behaviour (warm pool, refresh…), acting on it through :class:`Group`.
+
+    Args:
+        group: the group.
+    """
+
+    def __init__(self, group: Group) -> None:
+        self.group = group
+        self.env = group.env
+
+
 def boot_failed(group: Group, inst: Instance, failure: str) -> None:
     """Log a launch whose app never came up (an ``ec2`` event: EC2's view, not the group's)."""
     group.rec.event(group.env.now, "ec2.boot_failed", "ec2", inst.az, inst.name, failure)

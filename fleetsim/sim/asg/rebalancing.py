@@ -14,22 +14,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fleetsim.sim.asg.membership import LifecycleState as S
+from fleetsim.sim.asg.ports import GroupPart
 
 if TYPE_CHECKING:
-    from fleetsim.sim.asg.ports import Group
     from fleetsim.sim.instance import Instance
     from fleetsim.sim.zones import Zone
 
 
-class Rebalancing:
-    """The group's AZ and Spot capacity rebalancing.
-
-    Args:
-        group: the group.
-    """
-
-    def __init__(self, group: Group) -> None:
-        self.group = group
+class Rebalancing(GroupPart):
+    """The group's AZ and Spot capacity rebalancing."""
 
     def zone_changed(self, zone: Zone) -> None:
         """An AZ went down or came back: on recovery, fill up and rebalance."""

@@ -12,29 +12,20 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from fleetsim.sim.asg.ports import LAUNCH_RETRY_S
+from fleetsim.sim.asg.ports import LAUNCH_RETRY_S, GroupPart
 from fleetsim.sim.asg.replacement import replacement_warmup, wait_ready
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
     import simpy
 
-    from fleetsim.sim.asg.ports import Group
     from fleetsim.sim.instance import Instance
 
 REASON = "instance refresh"
 
 
-class InstanceRefresh:
-    """Starts and runs the group's instance refreshes.
-
-    Args:
-        group: the group.
-    """
-
-    def __init__(self, group: Group) -> None:
-        self.group = group
-        self.env = group.env
+class InstanceRefresh(GroupPart):
+    """Starts and runs the group's instance refreshes."""
 
     def start(self, lo: int | None, hi: int | None, warmup: float | None) -> simpy.Process:
         """Start a refresh onto a new launch template; None takes the configured default.

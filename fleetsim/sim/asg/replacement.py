@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from fleetsim.sim.asg.membership import ACTIVE, PENDING
 from fleetsim.sim.asg.membership import LifecycleState as S
-from fleetsim.sim.asg.ports import POLL_S
+from fleetsim.sim.asg.ports import POLL_S, GroupPart
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def wait_ready(env: Engine, roster: Roster, insts: list[Instance], warmup: float
         yield env.timeout(POLL_S)
 
 
-class HealthReplacement:
+class HealthReplacement(GroupPart):
     """The group's health checks and replacement batches.
 
     Args:
@@ -63,8 +63,7 @@ class HealthReplacement:
     """
 
     def __init__(self, group: Group) -> None:
-        self.group = group
-        self.env = group.env
+        super().__init__(group)
         self._queue: dict[Instance, str] = {}  # instance → reason, in order of the verdicts
         self._running = False
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from fleetsim.sim.asg.membership import WARMED
 from fleetsim.sim.asg.membership import LifecycleState as S
-from fleetsim.sim.asg.ports import boot_failed
+from fleetsim.sim.asg.ports import GroupPart, boot_failed
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 STOP_S = 5.0  # stopping → stopped when an instance enters the warm pool (assumption)
 
 
-class WarmPool:
+class WarmPool(GroupPart):
     """The group's warm pool (nothing when the group has none configured).
 
     Args:
@@ -34,8 +34,7 @@ class WarmPool:
     """
 
     def __init__(self, group: Group, boot: BootModel) -> None:
-        self.group = group
-        self.env = group.env
+        super().__init__(group)
         self.cfg = group.cfg.warm_pool
         self._boot_model = boot
 
