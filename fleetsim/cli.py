@@ -28,61 +28,6 @@ if TYPE_CHECKING:
     from fleetsim.record.result import Result
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "NO"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        return f"{value:.4f}" if abs(value) < 10 else f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v:,}" for k, v in value.items()) or "-"
-    return str(value)
-
-
-def format_table(summaries: dict[str, dict[str, Any]]) -> str:
-    """Lay out summaries side by side: one row per key, one column per run."""
-    names = list(summaries)
-    keys: list[str] = []
-    for summary in summaries.values():
-        for key in summary:
-            if key not in keys and key not in ("scenario", "failed_by_cause", "lost_by_cause"):
-                keys.append(key)
-    causes = {
-        f"  {kind}: {cause}"
-        for kind, field in (("failed", "failed_by_cause"), ("lost", "lost_by_cause"))
-        for s in summaries.values()
-        for cause in s.get(field, {})
-    }
-    rows = [["", *names]]
-    for key in keys:
-        rows.append([key, *[_fmt(s.get(key, "")) for s in summaries.values()]])
-        if key == "requests_failed":
-            for label in sorted(c for c in causes if c.startswith("  failed")):
-                cause = label.split(": ", 1)[1]
-                rows.append(
-                    [label, *[_fmt(s["failed_by_cause"].get(cause, 0)) for s in summaries.values()]]
-                )
-        if key == "sessions_lost":
-            for label in sorted(c for c in causes if c.startswith("  lost")):
-                cause = label.split(": ", 1)[1]
-                rows.append(
-                    [label, *[_fmt(s["lost_by_cause"].get(cause, 0)) for s in summaries.values()]]
-                )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for i, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if i == 0:
-            lines.append("-" * len(lines[0]))
-    return "\n".join(lines)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
@@ -104,6 +49,7 @@ def _write_outputs(result: Result, out: Path) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from fleetsim.analysis.progress import run_progress
+    from fleetsim.analysis.tables import format_summaries
     from fleetsim.sim.world import simulate
 
     scenario = load_scenario(args.file, args.variant, args.set)
@@ -112,7 +58,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(_clean(summary), default=_json_default))
     else:
-        print(format_table({scenario.name: summary}))
+        print(format_summaries({scenario.name: summary}))
     if args.out:
         _write_outputs(result, Path(args.out))
     if args.plots:
@@ -126,7 +72,12 @@ def _make_executor(args: argparse.Namespace) -> Any:
     from fleetsim.analysis.executors import make_executor
 
     try:
-        return make_executor(args.executor, args.workers, args.scheduler, args.dask_local)
+        return make_executor(
+            args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            dask_local=args.dask_local,
+        )
     except ImportError as exc:
         raise ConfigError(str(exc)) from None
 
@@ -154,11 +105,11 @@ def _cmd_compare_replicated(args: argparse.Namespace) -> int:
         comparison = replicate_variants(
             source,
             variants,
-            args.seed,
-            args.set,
-            args.replications,
-            args.warmup,
-            executor,
+            seed=args.seed,
+            overrides=args.set,
+            replications=args.replications,
+            warmup_s=args.warmup,
+            executor=executor,
             on_done=lambda: bar.update(1),
         )
     summary = comparison.summary()
@@ -176,16 +127,17 @@ def _cmd_compare_replicated(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from fleetsim.analysis.compare import run_variants
+    from fleetsim.analysis.tables import format_summaries
 
     if args.replications > 1 or args.warmup > 0:
         return _cmd_compare_replicated(args)
     variants = args.variants.split(",") if args.variants else None
-    results = run_variants(_compare_source(args), variants, args.seed, args.set)
+    results = run_variants(_compare_source(args), variants, seed=args.seed, overrides=args.set)
     summaries = {name: r.summary() for name, r in results.items()}
     if args.format == "json":
         print(json.dumps({k: _clean(v) for k, v in summaries.items()}, default=_json_default))
     else:
-        print(format_table(summaries))
+        print(format_summaries(summaries))
     if args.out:
         for name, result in results.items():
             _write_outputs(result, Path(args.out) / name)
@@ -199,16 +151,22 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from fleetsim.analysis.compare import run_variants
-    from fleetsim.analysis.report import replicate, write_report
+    from fleetsim.analysis.report import replication_frame, write_report
 
     variants = args.variants.split(",") if args.variants else None
     if args.replications < 1:
         print("fleetsim: --replications must be at least 1", file=sys.stderr)
         return 2
-    results = run_variants(args.file, variants, args.seed, args.set)
+    results = run_variants(args.file, variants, seed=args.seed, overrides=args.set)
     replications = None
     if args.replications > 1:
-        replications = replicate(args.file, variants, args.seed, args.set, args.replications)
+        replications = replication_frame(
+            args.file,
+            variants=variants,
+            seed=args.seed,
+            overrides=args.set,
+            replications=args.replications,
+        )
     path = write_report(results, Path(args.out), replications)
     print(f"report: {path}", file=sys.stderr)
     return 0
@@ -257,16 +215,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             table = sweep(
                 args.file,
                 args.grid,
-                points,
-                args.replications,
-                args.seed,
-                args.variant,
-                args.set,
-                args.warmup,
-                args.out,
-                args.resume,
-                executor,
-                progress,
+                points=points,
+                replications=args.replications,
+                seed=args.seed,
+                variant=args.variant,
+                overrides=args.set,
+                warmup_s=args.warmup,
+                out=args.out,
+                resume=args.resume,
+                executor=executor,
+                on_progress=progress,
             )
         finally:
             if "bar" in state:

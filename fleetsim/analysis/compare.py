@@ -25,16 +25,17 @@ from typing import Any
 
 import pandas as pd
 
-from fleetsim.analysis.executors import Executor, SerialExecutor
+from fleetsim.analysis.executors import Executor
 from fleetsim.analysis.replicate import (
     Replications,
     RunTask,
     frame_intervals,
     interval_block,
-    run_task,
+    run_many,
     summarize,
 )
 from fleetsim.analysis.stats import paired_difference, replication_seeds
+from fleetsim.analysis.tables import render_table
 from fleetsim.config import Scenario, load_variants
 from fleetsim.record.result import Result
 from fleetsim.sim.world import simulate
@@ -111,6 +112,7 @@ def _select_files(
 def run_variants(
     source: Source,
     variants: list[str] | None = None,
+    *,
     seed: int | None = None,
     overrides: list[str] | None = None,
 ) -> dict[str, Result]:
@@ -126,6 +128,7 @@ def run_variants(
 def compare(
     source: Source,
     variants: list[str] | None = None,
+    *,
     seed: int | None = None,
     overrides: list[str] | None = None,
     replications: int = 1,
@@ -152,10 +155,16 @@ def compare(
         variant and ``("<first> - <other>", stat)`` for each paired difference.
     """
     if replications == 1 and warmup_s == 0:
-        results = run_variants(source, variants, seed, overrides)
+        results = run_variants(source, variants, seed=seed, overrides=overrides)
         return summaries_frame(results)
     comparison = replicate_variants(
-        source, variants, seed, overrides, replications, warmup_s, executor
+        source,
+        variants,
+        seed=seed,
+        overrides=overrides,
+        replications=replications,
+        warmup_s=warmup_s,
+        executor=executor,
     )
     return comparison.table(confidence)
 
@@ -285,6 +294,7 @@ def _diff_block(a: list[float], b: list[float], confidence: float) -> dict[str, 
 def replicate_variants(
     source: Source,
     variants: list[str] | None = None,
+    *,
     seed: int | None = None,
     overrides: list[str] | None = None,
     replications: int = 2,
@@ -321,15 +331,11 @@ def replicate_variants(
             raise ValueError(f"warmup {warmup_s:g} s must be shorter than {name}'s run")
     # Every run goes to the executor at once, so variants and replications share the cores.
     tasks = [RunTask(d, s, warmup_s) for d in data.values() for s in seeds]
-    results: dict[int, dict[str, Any]] = {}
-    ex = executor if executor is not None else SerialExecutor()
-    for i, summary in ex.imap_unordered(run_task, tasks):
-        results[i] = summary
-        if on_done is not None:
-            on_done()
+    on_result = None if on_done is None else lambda _i, _summary: on_done()
+    summaries = run_many(tasks, executor, on_result)
     r = len(seeds)
     runs = {
-        name: Replications(data[name], seeds, [results[k * r + i] for i in range(r)])
+        name: Replications(data[name], seeds, summaries[k * r : (k + 1) * r])
         for k, name in enumerate(data)
     }
     return Comparison(runs, master)
@@ -391,20 +397,13 @@ def format_comparison(summary: dict[str, Any], replications: int, seed: int) -> 
                 *[diff_ci(per_diff[d].get(m)) for d in diffs],
             ]
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = [
         f"{replications} replications (seeds spawned from {seed}, shared by every variant); "
         "variants: mean ± 95 % CI half-width; differences: mean [95 % CI], "
         "n.s. = not significant (the CI contains 0)",
         "",
+        render_table(rows),
     ]
-    for i, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if i == 0:
-            lines.append("-" * len(lines[-1]))
     ok = all(summary[n]["invariants_ok"] for n in names)
     lines.append(f"invariants_ok: {'yes' if ok else 'NO'} (every replication)")
     return "\n".join(lines)

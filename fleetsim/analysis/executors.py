@@ -216,6 +216,7 @@ class DaskExecutor:
 
 def make_executor(
     kind: str = "processes",
+    *,
     workers: int | None = None,
     scheduler: str | None = None,
     dask_local: int | None = None,

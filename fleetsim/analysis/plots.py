@@ -29,7 +29,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from fleetsim.analysis.stats import t_interval
+from fleetsim.analysis.stats import group_intervals
 from fleetsim.record.result import Result
 
 AZ_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
@@ -517,6 +517,7 @@ def _metric_label(metric: str) -> str:
 def comparison_table(
     data: dict[str, Result] | pd.DataFrame,
     metrics: Sequence[str] | None = None,
+    *,
     variant_col: str = "variant",
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -538,18 +539,15 @@ def comparison_table(
     else:
         frame = data
     chosen = list(metrics) if metrics else [m for m in COMPARISON_METRICS if m in frame]
-    rows = []
-    for variant, group in frame.groupby(variant_col, sort=False):
-        for metric in chosen:
-            ci = t_interval(group[metric].astype(float).to_numpy(), confidence)
-            rows.append((variant, metric, ci.n, ci.mean, ci.half_width, ci.low, ci.high))
-    cols = ["variant", "metric", "n", "mean", "half_width", "ci_low", "ci_high"]
-    return pd.DataFrame(rows, columns=cols)
+    table = group_intervals(frame, [variant_col], chosen, confidence, sort=False)
+    table = table.rename(columns={variant_col: "variant"})
+    return table[["variant", "metric", "n", "mean", "half_width", "ci_low", "ci_high"]]
 
 
 def comparison_figure(
     data: dict[str, Result] | pd.DataFrame,
     metrics: Sequence[str] | None = None,
+    *,
     variant_col: str = "variant",
     confidence: float = 0.95,
     title: str = "Variants compared",
@@ -563,7 +561,7 @@ def comparison_figure(
         confidence: see :func:`comparison_table`.
         title: the figure's title.
     """
-    table = comparison_table(data, metrics, variant_col, confidence)
+    table = comparison_table(data, metrics, variant_col=variant_col, confidence=confidence)
     chosen = list(dict.fromkeys(table["metric"]))
     variants = list(dict.fromkeys(table["variant"]))
     with _style():
@@ -595,6 +593,7 @@ def sweep_table(
     frame: pd.DataFrame,
     x: str,
     metric: str,
+    *,
     by: str | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -607,20 +606,24 @@ def sweep_table(
         by: another swept parameter, one line per value (None: one line).
         confidence: nominal coverage of the bands.
     """
-    keys = [by, x] if by else [x]
-    rows = []
-    for key, group in frame.groupby(keys, sort=True):
-        parts = key if isinstance(key, tuple) else (key,)
-        ci = t_interval(group[metric].astype(float).to_numpy(), confidence)
-        line = parts[0] if by else None
-        rows.append((line, parts[-1], ci.n, ci.mean, ci.low, ci.high))
-    return pd.DataFrame(rows, columns=["line", "x", "n", "mean", "ci_low", "ci_high"])
+    table = group_intervals(frame, [by, x] if by else [x], [metric], confidence)
+    return pd.DataFrame(
+        {
+            "line": table[by] if by else None,
+            "x": table[x],
+            "n": table["n"],
+            "mean": table["mean"],
+            "ci_low": table["ci_low"],
+            "ci_high": table["ci_high"],
+        }
+    )
 
 
 def sweep_figure(
     frame: pd.DataFrame,
     x: str,
     metric: str,
+    *,
     by: str | None = None,
     confidence: float = 0.95,
 ) -> Figure:
@@ -633,7 +636,7 @@ def sweep_figure(
         by: see :func:`sweep_table`.
         confidence: see :func:`sweep_table`.
     """
-    table = sweep_table(frame, x, metric, by, confidence)
+    table = sweep_table(frame, x, metric, by=by, confidence=confidence)
     with _style():
         fig = agg_figure(figsize=(7, 4.2))
         ax = fig.subplots()

@@ -8,7 +8,10 @@ per metric a mean, a standard deviation and a Student-t confidence interval.
 
 The unit of work sent to an executor is a :class:`RunTask` — a plain scenario dict, a seed and a
 warm-up length — and its answer is the run's summary dict, so a task can travel to another
-process or another machine and come back bit for bit.
+process or another machine and come back bit for bit. :func:`run_many` is the one way every
+analysis (replications, comparisons, sweeps, the report) runs many (scenario, seed) pairs: it
+hands the tasks to an executor and gives the summaries back in task order, whatever order the
+executor finished them in.
 
 Warm-up deletion: a run that starts empty (``traffic.warm_start: false``) under-reports queueing
 until the system reaches its steady state. With ``warmup_s > 0`` the request counts, the failure
@@ -26,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from fleetsim.analysis.executors import Executor, SerialExecutor
 from fleetsim.analysis.stats import replication_seeds, t_interval
 from fleetsim.config import Scenario
 from fleetsim.record.result import Result
@@ -37,6 +41,7 @@ __all__ = [
     "frame_intervals",
     "interval_block",
     "replicate",
+    "run_many",
     "run_task",
     "steady_state",
     "summarize",
@@ -115,6 +120,33 @@ def run_task(task: RunTask) -> dict[str, Any]:
 
     scenario = Scenario.model_validate(task.scenario)
     return steady_state(simulate(scenario, task.seed), task.warmup_s)
+
+
+def run_many(
+    tasks: Sequence[RunTask],
+    executor: Executor | None = None,
+    on_result: Callable[[int, dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every task on ``executor`` and return their summaries in task order.
+
+    A summary depends only on its task, so the list is the same whichever executor computed it.
+
+    Args:
+        tasks: the runs, as plain data.
+        executor: where the runs are computed (default: serial, in this process).
+        on_result: called ``(task index, summary)`` as each run finishes, in finishing order
+            (e.g. to advance a progress bar or save finished work early).
+
+    Returns:
+        ``[run_task(t) for t in tasks]``, computed on the executor.
+    """
+    ex = executor if executor is not None else SerialExecutor()
+    results: dict[int, dict[str, Any]] = {}
+    for i, summary in ex.imap_unordered(run_task, tasks):
+        results[i] = summary
+        if on_result is not None:
+            on_result(i, summary)
+    return [results[i] for i in range(len(tasks))]
 
 
 def flatten_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -251,9 +283,10 @@ def frame_intervals(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFra
 def replicate(
     scenario: Scenario,
     replications: int,
+    *,
     seed: int | None = None,
     warmup_s: float = 0.0,
-    executor: Any = None,
+    executor: Executor | None = None,
     on_done: Callable[[], None] | None = None,
 ) -> Replications:
     """Run ``scenario`` under ``replications`` seeds spawned from ``seed`` (default: its own).
@@ -272,18 +305,11 @@ def replicate(
     Raises:
         ValueError: if ``replications`` < 1.
     """
-    from fleetsim.analysis.executors import SerialExecutor
-
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     master = scenario.seed if seed is None else seed
     seeds = replication_seeds(master, replications)
     data = scenario.model_dump(mode="json")
     tasks = [RunTask(data, s, warmup_s) for s in seeds]
-    ex = executor if executor is not None else SerialExecutor()
-    results: dict[int, dict[str, Any]] = {}
-    for i, summary in ex.imap_unordered(run_task, tasks):
-        results[i] = summary
-        if on_done is not None:
-            on_done()
-    return Replications(data, seeds, [results[i] for i in range(replications)])
+    on_result = None if on_done is None else lambda _i, _summary: on_done()
+    return Replications(data, seeds, run_many(tasks, executor, on_result))

@@ -22,8 +22,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from fleetsim.analysis import plots
-from fleetsim.analysis.compare import HEADLINE, run_variants
+from fleetsim.analysis.compare import HEADLINE, select_variants
+from fleetsim.analysis.executors import Executor
+from fleetsim.analysis.replicate import RunTask, run_many
 from fleetsim.analysis.stats import replication_seeds
+from fleetsim.analysis.tables import format_value
 from fleetsim.record.result import Result
 
 #: The events list is cut at this many rows per run (a long run can have tens of thousands).
@@ -56,18 +59,6 @@ def figure_to_data_uri(fig: Figure, dpi: int = 100) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "NO"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return "-"
-        return f"{value:.4f}" if abs(value) < 10 else f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
 def summary_table(results: dict[str, Result]) -> str:
     """The headline summary of every run side by side, as an HTML table."""
     summaries = {name: r.summary() for name, r in results.items()}
@@ -75,7 +66,7 @@ def summary_table(results: dict[str, Result]) -> str:
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     rows = [f"<tr><th></th>{head}</tr>"]
     for key in HEADLINE:
-        cells = "".join(f"<td>{_fmt(s.get(key, ''))}</td>" for s in summaries.values())
+        cells = "".join(f"<td>{format_value(s.get(key, ''))}</td>" for s in summaries.values())
         rows.append(f"<tr><td>{key}</td>{cells}</tr>")
         for field, sub in (
             ("requests_failed", "failed_by_cause"),
@@ -86,7 +77,7 @@ def summary_table(results: dict[str, Result]) -> str:
             causes = sorted({c for s in summaries.values() for c in s[sub]})
             for cause in causes:
                 cells = "".join(
-                    f"<td>{_fmt(s[sub].get(cause, 0))}</td>" for s in summaries.values()
+                    f"<td>{format_value(s[sub].get(cause, 0))}</td>" for s in summaries.values()
                 )
                 rows.append(f"<tr class='sub'><td>{html.escape(cause)}</td>{cells}</tr>")
     return "<table>" + "".join(rows) + "</table>"
@@ -96,32 +87,45 @@ def _frame_table(frame: pd.DataFrame, floatfmt: str = "{:,.4g}") -> str:
     return frame.to_html(index=False, border=0, na_rep="-", float_format=floatfmt.format)
 
 
-def replicate(
+def replication_frame(
     source: str | Path | dict[str, Any],
-    variants: list[str] | None,
-    seed: int | None,
-    overrides: list[str] | None,
-    n: int,
+    *,
+    variants: list[str] | None = None,
+    seed: int | None = None,
+    overrides: list[str] | None = None,
+    replications: int = 2,
+    executor: Executor | None = None,
 ) -> pd.DataFrame:
-    """Run every variant under ``n`` independent seeds; one row per (variant, replication).
+    """Run every variant under ``replications`` seeds; one row per (replication, variant).
 
-    The seeds come from :func:`~fleetsim.analysis.stats.replication_seeds` of the base seed, and
-    all variants share each seed (common random numbers). Columns: ``variant``, ``replication``,
-    ``seed`` and the numeric summary keys.
+    The seeds come from :func:`~fleetsim.analysis.stats.replication_seeds` of the base seed
+    (default: the scenario's), and all variants share each seed (common random numbers).
+
+    Args:
+        source: a scenario file, packaged scenario name or dict.
+        variants: which variants (default: all).
+        seed: the master seed.
+        overrides: ``key=value`` overrides applied to every variant.
+        replications: R, the seeds per variant.
+        executor: where the runs are computed (default: serial).
+
+    Returns:
+        Columns ``variant``, ``replication``, ``seed`` and the numeric summary keys (as floats),
+        rows by replication, then variant.
     """
-    base = seed
-    if base is None:
-        from fleetsim.config import load_variants
-
-        base = next(iter(load_variants(source, overrides).values())).seed
+    scenarios = select_variants(source, variants, overrides)
+    base = next(iter(scenarios.values())).seed if seed is None else seed
+    seeds = replication_seeds(base, replications)
+    data = {name: sc.model_dump(mode="json") for name, sc in scenarios.items()}
+    tasks = [RunTask(d, s) for s in seeds for d in data.values()]
+    summaries = iter(run_many(tasks, executor))
     rows = []
-    for k, child in enumerate(replication_seeds(base, n)):
-        for name, result in run_variants(source, variants, child, overrides).items():
-            summary = result.summary()
+    for k, child in enumerate(seeds):
+        for name in data:
             numeric = {
                 key: float(v)
-                for key, v in summary.items()
-                if isinstance(v, int | float) and key != "seed"
+                for key, v in next(summaries).items()
+                if isinstance(v, int | float) and key not in ("seed", "warmup_s")
             }
             rows.append({"variant": name, "replication": k, "seed": child, **numeric})
     return pd.DataFrame(rows)
@@ -130,6 +134,7 @@ def replicate(
 def build_report(
     results: dict[str, Result],
     replications: pd.DataFrame | None = None,
+    *,
     title: str | None = None,
     figure_kinds: Sequence[str] | None = None,
 ) -> str:

@@ -28,6 +28,7 @@ __all__ = [
     "PairedDiff",
     "batch_means",
     "compare_paired",
+    "group_intervals",
     "paired_difference",
     "replication_seeds",
     "summarize_replications",
@@ -269,6 +270,57 @@ def summarize_replications(
             }
         )
     columns = ["metric", "n", "mean", "sd", "ci_low", "ci_high", "half_width"]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def group_intervals(
+    frame: pd.DataFrame,
+    by: Sequence[str],
+    metrics: Sequence[str],
+    confidence: float = 0.95,
+    sort: bool = True,
+) -> pd.DataFrame:
+    """The t interval of each metric over the replications of each group of a tidy frame.
+
+    The one loop behind every "mean ± CI per design" table: variants compared, sweep points,
+    lines of a sweep figure. A metric that is NaN in some replication of a group (e.g. a latency
+    with no completed request) gets NaN statistics there rather than an interval over the runs
+    that went well.
+
+    Args:
+        frame: one row per replication, the ``by`` columns and one column per metric.
+        by: the columns that name a group (one or more).
+        metrics: the metric columns.
+        confidence: nominal two-sided coverage in (0, 1).
+        sort: groups in sorted order (True) or in order of first appearance (False).
+
+    Returns:
+        One row per (group, metric): the ``by`` columns, ``metric, n, mean, sd, half_width,
+        ci_low, ci_high`` (spread and bounds NaN with a single replication).
+    """
+    records = []
+    for key, group in frame.groupby(list(by), sort=sort):
+        labels = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
+        for metric in metrics:
+            values = group[metric].astype(float).to_numpy()
+            ci = (
+                Interval(math.nan, math.nan, values.size, math.nan, math.nan, math.nan, confidence)
+                if np.isnan(values).any()
+                else t_interval(values, confidence)
+            )
+            records.append(
+                {
+                    **labels,
+                    "metric": metric,
+                    "n": ci.n,
+                    "mean": ci.mean,
+                    "sd": ci.sd,
+                    "half_width": ci.half_width,
+                    "ci_low": ci.low,
+                    "ci_high": ci.high,
+                }
+            )
+    columns = [*by, "metric", "n", "mean", "sd", "half_width", "ci_low", "ci_high"]
     return pd.DataFrame.from_records(records, columns=columns)
 
 

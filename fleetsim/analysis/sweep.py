@@ -34,9 +34,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from fleetsim.analysis.executors import Executor, SerialExecutor
-from fleetsim.analysis.replicate import RunTask, flatten_summary, run_task
-from fleetsim.analysis.stats import replication_seeds, t_interval
+from fleetsim.analysis.executors import Executor
+from fleetsim.analysis.replicate import RunTask, flatten_summary, run_many
+from fleetsim.analysis.stats import group_intervals, replication_seeds
 from fleetsim.config import ConfigError, load_scenario
 
 __all__ = [
@@ -143,6 +143,7 @@ class SweepPlan:
 def plan_sweep(
     source: str | Path | dict[str, Any],
     grid: Mapping[str, Sequence[Any]] | Sequence[str] | None = None,
+    *,
     points: Sequence[Mapping[str, Any]] | None = None,
     replications: int = 1,
     seed: int | None = None,
@@ -278,6 +279,7 @@ def _prepare_out(out: Path, plan: SweepPlan, resume: bool) -> dict[str, pd.DataF
 def sweep(
     source: str | Path | dict[str, Any],
     grid: Mapping[str, Sequence[Any]] | Sequence[str] | None = None,
+    *,
     points: Sequence[Mapping[str, Any]] | None = None,
     replications: int = 1,
     seed: int | None = None,
@@ -311,28 +313,43 @@ def sweep(
     Raises:
         ConfigError: for an invalid point, or an ``out`` holding a different sweep.
     """
-    plan = plan_sweep(source, grid, points, replications, seed, variant, overrides, warmup_s)
+    plan = plan_sweep(
+        source,
+        grid,
+        points=points,
+        replications=replications,
+        seed=seed,
+        variant=variant,
+        overrides=overrides,
+        warmup_s=warmup_s,
+    )
     out_path = Path(out) if out is not None else None
     done = _prepare_out(out_path, plan, resume) if out_path is not None else {}
     todo = [i for i, key in enumerate(plan.keys) if key not in done]
     tasks = [RunTask(plan.scenarios[i], s, plan.warmup_s) for i in todo for s in plan.seeds]
     r = len(plan.seeds)
     pending: dict[int, dict[int, dict[str, Any]]] = {i: {} for i in todo}
-    if on_progress is not None:
-        on_progress(0, len(tasks))
-    ex = executor if executor is not None else SerialExecutor()
-    for finished, (t, summary) in enumerate(ex.imap_unordered(run_task, tasks), start=1):
+    runs_done = 0
+
+    def finished(t: int, summary: dict[str, Any]) -> None:
+        # A point is saved as soon as its last replication is in, so a killed sweep resumes.
+        nonlocal runs_done
+        runs_done += 1
         point = todo[t // r]
         pending[point][t % r] = summary
         if on_progress is not None:
-            on_progress(finished, len(tasks))
+            on_progress(runs_done, len(tasks))
         if len(pending[point]) == r:
             runs = pending.pop(point)
             rows = _point_rows(plan.points[point], plan.seeds, [runs[k] for k in range(r)])
-            key = plan.keys[point]
-            done[key] = rows
+            done[plan.keys[point]] = rows
             if out_path is not None:
-                _write_atomic_parquet(rows, _parts_dir(out_path) / f"point-{key}.parquet")
+                part = _parts_dir(out_path) / f"point-{plan.keys[point]}.parquet"
+                _write_atomic_parquet(rows, part)
+
+    if on_progress is not None:
+        on_progress(0, len(tasks))
+    run_many(tasks, executor, finished)
     table = _assemble(plan, done)
     if out_path is not None:
         _write_atomic_parquet(table, out_path)
@@ -342,6 +359,7 @@ def sweep(
 def point_means(
     table: pd.DataFrame,
     metrics: Sequence[str],
+    *,
     parameters: Sequence[str] | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -359,16 +377,16 @@ def point_means(
         ``<metric>_hw`` (half-width of the t interval; NaN with one replication).
     """
     params = list(parameters if parameters is not None else table.attrs.get("parameters", []))
+    intervals = group_intervals(table, ["point"], metrics, confidence)
+    stats = {
+        (row.point, row.metric): (row.mean, row.half_width)
+        for row in intervals.itertuples(index=False)
+    }
     records = []
     for point, rows in table.groupby("point", sort=True):
         record: dict[str, Any] = {"point": point}
         record.update({p: rows[p].iloc[0] for p in params})
         for m in metrics:
-            values = rows[m].astype(float)
-            if values.isna().any():
-                record[m], record[f"{m}_hw"] = float("nan"), float("nan")
-                continue
-            ci = t_interval(values.to_numpy(), confidence)
-            record[m], record[f"{m}_hw"] = ci.mean, ci.half_width
+            record[m], record[f"{m}_hw"] = stats[(point, m)]
         records.append(record)
     return pd.DataFrame.from_records(records)

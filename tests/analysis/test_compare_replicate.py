@@ -22,7 +22,7 @@ SHORT_OUTAGE = ["duration=6m", "faults.0.at=1m", "faults.0.duration=3m"]
 
 def test_az_outage_stateful_loses_sessions_stateless_does_not():
     comp = replicate_variants(
-        "az-outage", ["stateful", "stateless"], None, SHORT_OUTAGE, replications=20
+        "az-outage", ["stateful", "stateless"], overrides=SHORT_OUTAGE, replications=20
     )
     assert comp.master_seed == 42  # the scenario's seed is the master seed
     assert comp.runs["stateful"].seeds == replication_seeds(42, 20)

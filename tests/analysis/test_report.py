@@ -11,7 +11,7 @@ from functools import cache
 import pandas as pd
 import yaml
 
-from fleetsim.analysis.report import build_report, replicate
+from fleetsim.analysis.report import build_report, replication_frame
 from tests.analysis.test_plots import SOURCE, outage_runs
 
 
@@ -71,9 +71,9 @@ def test_report_with_replications_shows_confidence_intervals() -> None:
     assert cells[k + 2 : k + 5] == ["3", "20", "24.84"]
 
 
-def test_replicate_runs_every_variant_on_shared_seeds() -> None:
+def test_replication_frame_runs_every_variant_on_shared_seeds() -> None:
     source = {**SOURCE, "duration": 120}
-    frame = replicate(source, None, 7, None, 2)
+    frame = replication_frame(source, seed=7, replications=2)
     assert list(frame.variant) == ["stateful", "stateless", "stateful", "stateless"]
     assert frame.groupby("replication").seed.nunique().tolist() == [1, 1]
     assert frame.seed.nunique() == 2
