@@ -38,11 +38,12 @@ demo: $(STAMP)
 	$(BIN)/fleetsim report az-outage --out out/az-outage-report.html
 	@echo "report: out/az-outage-report.html and out/az-outage-compare.txt, figures: out/*.png (README's is out/compare-timeline.png), frames: out/az-outage/"
 
-## lint: ruff check, ruff format --check, mypy
+## lint: ruff check, ruff format --check, mypy, the import layers (contracts in pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy fleetsim
+	$(BIN)/lint-imports
 
 ## test: lint, build the compiled build, then the whole suite on all cores (both builds compared)
 test: lint $(FAST_STAMP)
