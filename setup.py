@@ -19,6 +19,7 @@ from setuptools import setup
 # The per-request path; everything else stays interpreted (it runs a few times per second).
 COMPILED_MODULES = [
     "fleetsim/config/sampler.py",
+    "fleetsim/record/logs.py",
     "fleetsim/record/recorder.py",
     "fleetsim/sim/alb.py",
     "fleetsim/sim/alb_routing.py",

@@ -83,7 +83,7 @@ def steady_state(result: Result, warmup_s: float) -> dict[str, Any]:
     Raises:
         ValueError: if ``warmup_s`` is negative or not shorter than the run.
     """
-    summary = result.summary()
+    summary: dict[str, Any] = dict(result.summary())
     duration = float(result.scenario["duration"])
     if not 0 <= warmup_s < duration:
         raise ValueError(f"warmup_s must be in [0, duration={duration:g}), got {warmup_s!r}")

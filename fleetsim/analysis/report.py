@@ -14,7 +14,7 @@ import base64
 import html
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ def figure_to_data_uri(fig: Figure, dpi: int = 100) -> str:
 
 def summary_table(results: dict[str, Result]) -> str:
     """The headline summary of every run side by side, as an HTML table."""
-    summaries = {name: r.summary() for name, r in results.items()}
+    summaries: dict[str, Mapping[str, Any]] = {name: r.summary() for name, r in results.items()}
     names = list(summaries)
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     rows = [f"<tr><th></th>{head}</tr>"]

@@ -23,12 +23,14 @@ minute as it closes); :func:`alb_metrics_frame` builds the whole run's frame aft
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from fleetsim.record.outcomes import split_cause
 from fleetsim.record.recorder import Recorder
+from fleetsim.record.rows import EventRow
 
 PERIOD_S = 60  # ALB metrics are sent every 60 s (§1.4)
 
@@ -44,11 +46,6 @@ ELB_5XX_REASONS = frozenset(
 )
 NO_TARGET_REASONS = frozenset({"no_registered_targets", "no_healthy_targets"})
 NODE_DOWN = "000 alb_node_down"
-
-
-def _split(cause: str) -> tuple[str, str]:
-    status, _, reason = cause.partition(" ")
-    return status, reason
 
 
 def request_metrics(rec: Recorder, start: int, end: int) -> dict[str, float]:
@@ -69,7 +66,7 @@ def request_metrics(rec: Recorder, start: int, end: int) -> dict[str, float]:
         n = sum(bins[start:end])
         if not n:
             continue
-        status, reason = _split(cause)
+        status, reason = split_cause(cause)
         if cause == NODE_DOWN:
             node_down += n
         elif status.startswith("5") and reason in ELB_5XX_REASONS:
@@ -91,7 +88,7 @@ def request_metrics(rec: Recorder, start: int, end: int) -> dict[str, float]:
 
 
 def host_count_seconds(
-    events: list[tuple[Any, ...]], azs: list[str], seconds: int
+    events: Sequence[EventRow], azs: list[str], seconds: int
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per-second healthy and unhealthy target counts per AZ, rebuilt from ``target.*`` events.
 
@@ -99,7 +96,7 @@ def host_count_seconds(
     """
     healthy = {az: np.zeros(seconds + 1, dtype=np.int64) for az in azs}
     unhealthy = {az: np.zeros(seconds + 1, dtype=np.int64) for az in azs}
-    state: dict[str, str] = {}
+    state: dict[str | None, str] = {}
     for time, kind, _scope, az, instance, _detail in events:
         if not kind.startswith("target.") or az not in healthy:
             continue

@@ -6,23 +6,24 @@ simulated second. Latency quantiles come from a log-binned histogram (100 bins p
 quantile is exact to within ±1.2 %), which keeps memory flat however long the run; the same bins,
 kept sparse per simulated minute, give latency quantiles over time. Per-request rows are kept only
 when ``record.requests`` is on. Nothing here schedules events.
+
+The recorder is passive and knows nothing of the model: it takes plain values (ids, times,
+strings, numbers) and the rows of :mod:`fleetsim.record.rows`, and it never changes a model
+object. The model owns its flags: a request marks itself done and a session ended, and reports a
+second outcome with :meth:`Recorder.double_outcome` / :meth:`Recorder.double_session_end`,
+which the invariants check.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import zlib
 from array import array
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Sequence
+from typing import Any, Final
 
-import numpy as np
-
-if TYPE_CHECKING:
-    # The model's own classes: the compiled build then reads their fields directly.
-    from fleetsim.sim.entities import Request, Session
-
+from fleetsim.record.logs import LevelLog, SessionLog
+from fleetsim.record.outcomes import LostCause, SessionOutcome
+from fleetsim.record.rows import EventRow, LevelLayout, RequestRow, SessionRow
 
 # Final: the compiled build folds these into the code instead of looking them up per request.
 HIST_BINS_PER_DECADE: Final = 100
@@ -51,203 +52,6 @@ def hist_quantile(counts: dict[int, int] | Sequence[int], q: float) -> float:
         if acc >= target and count:
             return float(10 ** (HIST_MIN_EXP + (i + 0.5) / HIST_BINS_PER_DECADE))
     return math.nan
-
-
-SessionRow = tuple[int, int, float, float, str, str | None, int, str | None]
-"""(session, user, start, end, outcome, cause, requests, home_az)."""
-
-CHUNK_ROWS = 1 << 14
-"""Rows a log keeps as plain typed arrays before it packs them (see :class:`SessionLog`)."""
-
-
-def _pack(column: array[Any]) -> bytes:
-    """Compress one full chunk of a typed array, losslessly."""
-    # Byte k of every value side by side first: the high bytes of ids, times and counts barely
-    # change from row to row, so zlib finds long runs there (a session row: 34 bytes -> ~15).
-    grid = np.frombuffer(column, dtype=np.uint8).reshape(-1, column.itemsize)
-    return zlib.compress(grid.T.tobytes(), 1)
-
-
-def _unpack(blob: bytes, typecode: str) -> Any:
-    """The values :func:`_pack` packed, as a 1-D numpy array of the array's C type."""
-    dtype = np.dtype(typecode)  # numpy reads the array module's codes ('i', 'd', 'H') alike
-    grid = np.frombuffer(zlib.decompress(blob), dtype=np.uint8).reshape(dtype.itemsize, -1)
-    return grid.T.copy().view(dtype).reshape(-1)
-
-
-def _concat(blobs: Sequence[bytes], tail: array[Any], dtype: Any) -> Any:
-    """Packed chunks, then the unpacked ``tail``, as one new numpy array of ``dtype``."""
-    parts = [_unpack(blob, tail.typecode) for blob in blobs]
-    parts.append(np.frombuffer(tail, dtype=np.dtype(tail.typecode)))
-    # Filled in place so that no second full-length copy of the column is ever held.
-    out = np.empty(sum(len(part) for part in parts), dtype=dtype)
-    pos = 0
-    for part in parts:
-        out[pos : pos + len(part)] = part
-        pos += len(part)
-    return out
-
-
-class SessionLog:
-    """One row per ended session, stored by column and packed as it grows.
-
-    A 24 h run ends millions of sessions; as tuples of Python objects they cost ~240 bytes each
-    and dominated peak memory. Here the newest rows (fewer than ``chunk_rows``) are typed arrays,
-    34 bytes a row: ids and request counts as 32-bit integers, times as doubles, the few distinct
-    strings (outcome, cause, AZ) as 2-byte codes. Each full chunk is then zlib-packed per column
-    (~15 bytes a row), which is lossless: :meth:`column` and iteration give back the same values.
-
-    Args:
-        chunk_rows: rows per packed chunk.
-    """
-
-    __slots__ = ("_causes", "_chunk_rows", "_codes", "_ends", "_homes", "_ids", "_labels",
-                 "_outcomes", "_packed", "_packed_rows", "_requests", "_starts",
-                 "_users")  # fmt: skip
-
-    COLUMNS = ("ids", "users", "starts", "ends", "requests", "outcomes", "causes", "homes")
-    """Names for :meth:`column`: the row's numbers, then its three string codes."""
-
-    def __init__(self, chunk_rows: int = CHUNK_ROWS) -> None:
-        self._chunk_rows = chunk_rows
-        self._packed: list[tuple[bytes, ...]] = []  # one blob per column, per full chunk
-        self._packed_rows = 0
-        self._open()
-        self._codes: dict[str | None, int] = {None: 0}
-        self._labels: list[str | None] = [None]
-
-    def _open(self) -> None:
-        # A new open chunk: plain typed arrays, appended to row by row.
-        self._ids: array[int] = array("i")
-        self._users: array[int] = array("i")
-        self._starts: array[float] = array("d")
-        self._ends: array[float] = array("d")
-        self._requests: array[int] = array("i")
-        self._outcomes: array[int] = array("H")
-        self._causes: array[int] = array("H")
-        self._homes: array[int] = array("H")
-
-    def _tail(self) -> tuple[array[Any], ...]:
-        return (self._ids, self._users, self._starts, self._ends, self._requests,
-                self._outcomes, self._causes, self._homes)  # fmt: skip
-
-    def _code(self, label: str | None) -> int:
-        code = self._codes.get(label)
-        if code is None:
-            code = self._codes[label] = len(self._labels)
-            self._labels.append(label)
-        return code
-
-    def append(self, row: SessionRow) -> None:
-        """Add one row."""
-        sid, user, start, end, outcome, cause, requests, home = row
-        self._ids.append(sid)
-        self._users.append(user)
-        self._starts.append(start)
-        self._ends.append(end)
-        self._requests.append(requests)
-        self._outcomes.append(self._code(outcome))
-        self._causes.append(self._code(cause))
-        self._homes.append(self._code(home))
-        if len(self._ids) >= self._chunk_rows:
-            self._packed.append(tuple(_pack(col) for col in self._tail()))
-            self._packed_rows += len(self._ids)
-            self._open()
-
-    def labels(self) -> list[str | None]:
-        """The strings the code columns index (code 0 is None)."""
-        return list(self._labels)
-
-    def column(self, name: str, dtype: Any = None) -> Any:
-        """Return one column over every row as a new numpy array.
-
-        Args:
-            name: one of :attr:`COLUMNS`.
-            dtype: the array's dtype; default the column's own (int32, float64 or uint16 codes).
-        """
-        k = self.COLUMNS.index(name)
-        tail = self._tail()[k]
-        return _concat([chunk[k] for chunk in self._packed], tail, dtype or tail.typecode)
-
-    def __len__(self) -> int:
-        return self._packed_rows + len(self._ids)
-
-    def __iter__(self) -> Iterator[SessionRow]:
-        tail = self._tail()
-        for chunk in self._packed:  # one chunk unpacked at a time
-            yield from self._tuples(
-                [_unpack(b, col.typecode).tolist() for b, col in zip(chunk, tail, strict=True)]
-            )
-        yield from self._tuples(tail)
-
-    def _tuples(self, cols: Sequence[Sequence[Any]]) -> Iterator[SessionRow]:
-        labels = self._labels
-        for sid, user, start, end, requests, outcome, cause, home in zip(*cols, strict=True):
-            label = labels[outcome]
-            assert label is not None
-            yield (sid, user, start, end, label, labels[cause], requests, labels[home])
-
-
-class LevelLog:
-    """The per-second level rows, kept as 32-bit integers (packed by chunk) while they are.
-
-    86,400 rows of ~20 small integers cost ~200 bytes each as tuples, 80 as a flat array and
-    ~6 once packed (levels change slowly). A row holding anything but integers switches the log
-    to plain tuples (nothing is lost, only compactness). Iterating yields the rows as tuples.
-
-    Args:
-        chunk_rows: rows per packed chunk.
-    """
-
-    __slots__ = ("_chunk_rows", "_flat", "_packed", "_packed_rows", "_rows", "width")
-
-    def __init__(self, chunk_rows: int = CHUNK_ROWS // 4) -> None:
-        self.width = 0
-        self._chunk_rows = chunk_rows
-        self._flat: array[int] = array("i")
-        self._packed: list[bytes] = []
-        self._packed_rows = 0
-        self._rows: list[tuple[Any, ...]] | None = None
-
-    def append(self, row: tuple[Any, ...]) -> None:
-        """Add one row (every row has the same length)."""
-        if self._rows is None:
-            if not self.width:
-                self.width = len(row)
-            if len(row) == self.width and all(
-                type(v) is int and -(2**31) <= v < 2**31 for v in row
-            ):
-                self._flat.extend(row)
-                if self.width and len(self._flat) >= self._chunk_rows * self.width:
-                    self._packed.append(_pack(self._flat))
-                    self._packed_rows += self._chunk_rows
-                    self._flat = array("i")
-                return
-            self._rows = list(self)
-            self._flat, self._packed, self._packed_rows = array("i"), [], 0
-        self._rows.append(row)
-
-    def as_array(self) -> Any:
-        """The rows as a 2-D int64 numpy array, or None if the log holds other values."""
-        if self._rows is not None:
-            return None
-        flat = _concat(self._packed, self._flat, np.int64)
-        return flat.reshape(-1, self.width) if self.width else flat.reshape(0, 0)
-
-    def __len__(self) -> int:
-        if self._rows is not None:
-            return len(self._rows)
-        return self._packed_rows + (len(self._flat) // self.width if self.width else 0)
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        if self._rows is not None:
-            yield from self._rows
-            return
-        w = self.width
-        unpacked = (_unpack(blob, "i").tolist() for blob in self._packed)  # one chunk at a time
-        for flat in itertools.chain(unpacked, [self._flat]):
-            for i in range(0, len(flat), w):
-                yield tuple(flat[i : i + w])
 
 
 class Recorder:
@@ -286,7 +90,7 @@ class Recorder:
         self._area = 0.0
         self._last_t = 0.0
         self.keep_requests = keep_requests
-        self.request_rows: list[tuple[int, int, float, float, str, str | None, str]] = []
+        self.request_rows: list[RequestRow] = []
         self.sessions_created = 0
         self.session_outcomes: dict[str, int] = {}
         self.lost_by_cause: dict[str, int] = {}
@@ -295,14 +99,14 @@ class Recorder:
         self.uploads_total = 0
         self.uploads_lost = 0
         self.uploads_lost_by_cause: dict[str, int] = {}
-        self.events: list[tuple[float, str, str, str | None, str | None, str]] = []
+        self.events: list[EventRow] = []
         self.levels = LevelLog()
-        self.level_columns: list[str] = []
+        self.level_layout = LevelLayout()
 
     # --- requests ------------------------------------------------------------------------
 
-    def arrival(self, req: Request, now: float) -> None:
-        """Count a request reaching the load balancer."""
+    def arrival(self, now: float) -> None:
+        """Count a request reaching the load balancer at ``now``."""
         self.requests_total += 1
         # Bins cover [0, ceil(duration)]; the run never processes an event past its end.
         self.arrival_bins[int(now)] += 1
@@ -310,13 +114,9 @@ class Recorder:
         self._last_t = now
         self.in_system += 1
 
-    def ok(self, req: Request, now: float) -> None:
-        """Record a successful response at ``now``."""
-        if req.done:
-            self.double_outcomes += 1
-            return
-        req.done = True
-        latency = now - req.arrived
+    def ok(self, arrived: float, now: float) -> None:
+        """Count a successful response at ``now`` to a request that arrived at ``arrived``."""
+        latency = now - arrived
         i = int(now)
         self.ok_bins[i] += 1
         self.latency_sum[i] += latency
@@ -337,20 +137,12 @@ class Recorder:
         self._area += self.in_system * (now - self._last_t)
         self._last_t = now
         self.in_system -= 1
-        if self.keep_requests:
-            inst = req.instance
-            self.request_rows.append(
-                (req.id, req.user.id, req.arrived, now, "ok", inst.name if inst else None, req.kind)
-            )
 
-    def fail(self, req: Request, now: float, cause: str) -> None:
-        """Record a failed request; ``cause`` is ``"<status> <reason>"``, e.g. 502 target_reset."""
-        if req.done:
-            self.double_outcomes += 1
-            return
-        req.done = True
+    def fail(self, now: float, cause: str) -> None:
+        """Count a failed request; ``cause`` is ``"<status> <reason>"``, e.g. 502 target_reset."""
         series = self.failed.get(cause)
         if series is None:
+            cause = str(cause)  # a RequestOutcome member is keyed by its plain string
             series = self.failed[cause] = [0] * self.bins
             self.failed_total[cause] = 0
         series[int(now)] += 1
@@ -359,19 +151,14 @@ class Recorder:
         self._area += self.in_system * (now - self._last_t)
         self._last_t = now
         self.in_system -= 1
-        if self.keep_requests:
-            inst = req.instance
-            self.request_rows.append(
-                (
-                    req.id,
-                    req.user.id,
-                    req.arrived,
-                    now,
-                    cause,
-                    inst.name if inst else None,
-                    req.kind,
-                )
-            )
+
+    def double_outcome(self) -> None:
+        """Count a second outcome the model refused for a request that already had one."""
+        self.double_outcomes += 1
+
+    def request_row(self, row: RequestRow) -> None:
+        """Keep one request's row (the model builds it only when :attr:`keep_requests` is on)."""
+        self.request_rows.append(row)
 
     def time_average_in_system(self, now: float) -> float:
         """Return the time-averaged number of requests in the system over [0, now]."""
@@ -401,48 +188,30 @@ class Recorder:
 
     def latency_quantile(self, q: float) -> float:
         """Return the ``q`` quantile of successful-request latency (histogram midpoint), or NaN."""
-        total = self.requests_ok
-        if total == 0:
-            return math.nan
-        target = q * total
-        acc = 0
-        for i, count in enumerate(self.latency_hist):  # summed once per call
-            acc += count
-            if acc >= target and count:
-                return float(10 ** (HIST_MIN_EXP + (i + 0.5) / HIST_BINS_PER_DECADE))
-        return math.nan
+        return hist_quantile(self.latency_hist, q)
 
     # --- sessions ------------------------------------------------------------------------
 
-    def session_created(self, session: Session) -> None:
+    def session_created(self) -> None:
         """Count a new session (a login)."""
         self.sessions_created += 1
 
-    def session_ended(
-        self, session: Session, now: float, outcome: str, cause: str | None = None
-    ) -> None:
-        """Record a session's one outcome: completed, lost (cause), abandoned, expired, active."""
-        if session.ended:
-            self.double_session_ends += 1
-            return
-        session.ended = True
-        self.session_outcomes[outcome] = self.session_outcomes.get(outcome, 0) + 1
-        if outcome == "lost":
-            key = cause or "unknown"
+    def session_ended(self, row: SessionRow) -> None:
+        """Record the one outcome of a session (completed, lost with a cause, abandoned…)."""
+        outcome = row.outcome
+        outcomes = self.session_outcomes
+        if outcome in outcomes:
+            outcomes[outcome] += 1
+        else:
+            outcomes[str(outcome)] = 1  # a SessionOutcome member is keyed by its plain string
+        if outcome == SessionOutcome.LOST:
+            key = str(row.cause or LostCause.UNKNOWN)
             self.lost_by_cause[key] = self.lost_by_cause.get(key, 0) + 1
-        home = session.home
-        self.session_rows.append(
-            (
-                session.id,
-                session.user.id,
-                session.created,
-                now,
-                outcome,
-                cause,
-                session.requests,
-                home.az if home is not None else None,
-            )
-        )
+        self.session_rows.append(row)
+
+    def double_session_end(self) -> None:
+        """Count a second end the model refused for a session that had already ended."""
+        self.double_session_ends += 1
 
     # --- uploads -------------------------------------------------------------------------
 
@@ -467,8 +236,13 @@ class Recorder:
         detail: str = "",
     ) -> None:
         """Append an event row (fault, launch, state change, scaling decision…)."""
-        self.events.append((now, kind, scope, az, instance, detail))
+        self.events.append(EventRow(now, kind, scope, az, instance, detail))
+
+    @property
+    def level_columns(self) -> list[str]:
+        """The names of the level columns, from :attr:`level_layout`."""
+        return self.level_layout.columns
 
     def level(self, row: tuple[Any, ...]) -> None:
-        """Append one per-second sample of the level metrics (columns in ``level_columns``)."""
+        """Append one per-second sample of the levels (a row of :attr:`level_layout`)."""
         self.levels.append(row)

@@ -28,14 +28,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from fleetsim.record.alb_metrics import alb_metrics_frame
 from fleetsim.record.invariants import Check
+from fleetsim.record.outcomes import SessionOutcome
 from fleetsim.record.recorder import LATENCY_WINDOW_S, Recorder, hist_quantile
+from fleetsim.record.rows import EventRow, RequestRow, SessionRow
 
 #: The launch reason of the warm initial fleet (InService at t = 0, left out of launch times).
 INITIAL_FLEET = "initial fleet"
@@ -43,6 +45,51 @@ INITIAL_FLEET = "initial fleet"
 
 def _cause_column(cause: str) -> str:
     return "failed_" + cause.replace(" ", "_")
+
+
+class LaunchFigures(TypedDict):
+    """Launch figures of a run (part of :class:`Summary`)."""
+
+    launches_in_service: int
+    time_to_in_service_mean_s: float
+    time_to_in_service_max_s: float
+    boot_failures: int
+
+
+class Summary(LaunchFigures):
+    """The headline figures of one run, as :meth:`Result.summary` returns them (JSON-ready).
+
+    Session counts are by :class:`~fleetsim.record.outcomes.SessionOutcome`; ``failed_by_cause``
+    is keyed by the failure cause (``"<status> <reason>"``), ``lost_by_cause`` by the
+    :class:`~fleetsim.record.outcomes.LostCause`. Quantiles come from the latency histogram.
+    """
+
+    scenario: str
+    seed: int
+    duration_s: float
+    requests_total: int
+    requests_ok: int
+    requests_failed: int
+    requests_in_flight_at_end: int
+    failed_ratio: float
+    failed_by_cause: dict[str, int]
+    sessions_total: int
+    sessions_completed: int
+    sessions_lost: int
+    sessions_abandoned: int
+    sessions_active_at_end: int
+    sessions_expired: int
+    lost_by_cause: dict[str, int]
+    latency_mean_s: float
+    latency_p50_s: float
+    latency_p95_s: float
+    latency_p99_s: float
+    uploads_total: int
+    uploads_lost: int
+    instances_launched: int
+    instance_hours: float
+    cost_usd: float
+    invariants_ok: bool
 
 
 @dataclass
@@ -75,7 +122,7 @@ class Result:
         """The scenario name (with the variant, if any)."""
         return str(self.scenario.get("name", "scenario"))
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
         """Return the run's headline figures as a flat, JSON-ready dict (same seed → same dict)."""
         rec = self.recorder
         outcomes = rec.session_outcomes
@@ -91,11 +138,11 @@ class Result:
             "failed_ratio": rec.requests_failed / total if total else 0.0,
             "failed_by_cause": dict(sorted(rec.failed_total.items())),
             "sessions_total": rec.sessions_created,
-            "sessions_completed": outcomes.get("completed", 0),
-            "sessions_lost": outcomes.get("lost", 0),
-            "sessions_abandoned": outcomes.get("abandoned", 0),
-            "sessions_active_at_end": outcomes.get("active", 0),
-            "sessions_expired": outcomes.get("expired", 0),
+            "sessions_completed": outcomes.get(SessionOutcome.COMPLETED, 0),
+            "sessions_lost": outcomes.get(SessionOutcome.LOST, 0),
+            "sessions_abandoned": outcomes.get(SessionOutcome.ABANDONED, 0),
+            "sessions_active_at_end": outcomes.get(SessionOutcome.ACTIVE, 0),
+            "sessions_expired": outcomes.get(SessionOutcome.EXPIRED, 0),
             "lost_by_cause": dict(sorted(rec.lost_by_cause.items())),
             "latency_mean_s": rec.latency_total / rec.requests_ok if rec.requests_ok else math.nan,
             "latency_p50_s": rec.latency_quantile(0.50),
@@ -110,7 +157,7 @@ class Result:
             "invariants_ok": all(c.ok for c in self.checks),
         }
 
-    def _launch_figures(self) -> dict[str, Any]:
+    def _launch_figures(self) -> LaunchFigures:
         # Launch request (asg.Pending) to InService, for instances launched during the run (the
         # warm initial fleet is InService at once and is left out); failed boots counted apart.
         pending: dict[str, float] = {}
@@ -183,7 +230,7 @@ class Result:
     @cached_property
     def sessions(self) -> pd.DataFrame:
         """One row per session."""
-        cols = ["session", "user", "start", "end", "outcome", "cause", "requests", "home_az"]
+        cols = list(SessionRow._fields)
         log = self.recorder.session_rows
         if not len(log):
             return pd.DataFrame([], columns=cols)
@@ -206,8 +253,7 @@ class Result:
     @cached_property
     def events(self) -> pd.DataFrame:
         """Faults, launches, state changes, in time order."""
-        cols = ["time", "kind", "scope", "az", "instance", "detail"]
-        return pd.DataFrame(self.recorder.events, columns=cols)
+        return pd.DataFrame(self.recorder.events, columns=list(EventRow._fields))
 
     @cached_property
     def latency(self) -> pd.DataFrame:
@@ -231,8 +277,7 @@ class Result:
     @cached_property
     def requests(self) -> pd.DataFrame:
         """One row per request (empty unless ``record.requests`` was on)."""
-        cols = ["request", "user", "arrived", "ended", "outcome", "instance", "kind"]
-        return pd.DataFrame(self.recorder.request_rows, columns=cols)
+        return pd.DataFrame(self.recorder.request_rows, columns=list(RequestRow._fields))
 
     @cached_property
     def alb_metrics(self) -> pd.DataFrame:

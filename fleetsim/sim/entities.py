@@ -1,15 +1,23 @@
 """The small objects that move through the model: requests, users and sessions.
 
 They are plain slotted classes, not SimPy processes: a request is moved by callbacks (see the
-architecture's "hot path"), so creating one must be cheap.
+architecture's "hot path"), so creating one must be cheap. A request and a session own their
+"has an outcome" flag: each marks itself done (ended) and hands the recorder plain values, and a
+second outcome is refused here and only counted there (the ledger's invariants check the count).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+from fleetsim.record.outcomes import RequestOutcome
+from fleetsim.record.rows import RequestRow, SessionRow
 
 if TYPE_CHECKING:
+    from fleetsim.record.recorder import Recorder
     from fleetsim.sim.instance import Instance
+
+_OK: Final = RequestOutcome.OK.value  # the plain string, as the requests frame holds it
 
 
 class Session:
@@ -39,6 +47,33 @@ class Session:
         self.touched = created
         self.written = created
         self.lost: str | None = None
+
+    def end(self, rec: Recorder, now: float, outcome: str, cause: str | None = None) -> None:
+        """Mark the session ended and record its outcome (a second end is only counted).
+
+        Args:
+            rec: the run's recorder.
+            now: when it ended.
+            outcome: a :class:`~fleetsim.record.outcomes.SessionOutcome`.
+            cause: the :class:`~fleetsim.record.outcomes.LostCause` of a lost session.
+        """
+        if self.ended:
+            rec.double_session_end()
+            return
+        self.ended = True
+        home = self.home
+        rec.session_ended(
+            SessionRow(
+                self.id,
+                self.user.id,
+                self.created,
+                now,
+                outcome,
+                cause,
+                self.requests,
+                home.az if home is not None else None,
+            )
+        )
 
 
 class User:
@@ -109,3 +144,34 @@ class Request:
         self.upload = False
         self.kind = ""
         self.cpu = -1.0
+
+    def succeed(self, rec: Recorder, now: float) -> None:
+        """Mark the request done and record its successful response at ``now``.
+
+        A request that already had an outcome (e.g. the load balancer timed it out) keeps it:
+        the recorder only counts the second one.
+        """
+        if self.done:
+            rec.double_outcome()
+            return
+        self.done = True
+        rec.ok(self.arrived, now)
+        if rec.keep_requests:
+            rec.request_row(self._row(now, _OK))
+
+    def fail(self, rec: Recorder, now: float, cause: str) -> None:
+        """Mark the request done and record its failure with ``cause`` (``"<status> <reason>"``).
+
+        A request that already had an outcome keeps it: the recorder only counts the second one.
+        """
+        if self.done:
+            rec.double_outcome()
+            return
+        self.done = True
+        rec.fail(now, cause)
+        if rec.keep_requests:
+            rec.request_row(self._row(now, str(cause)))
+
+    def _row(self, now: float, outcome: str) -> RequestRow:
+        name = self.instance.name if self.instance is not None else None
+        return RequestRow(self.id, self.user.id, self.arrived, now, outcome, name, self.kind)

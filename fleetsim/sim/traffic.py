@@ -158,7 +158,7 @@ class Traffic:
         self._next_request += 1
         now = self._clock.now
         req = Request(self._next_request, user, now, attempt)
-        self.rec.arrival(req, now)
+        self.rec.arrival(now)
         self._send(req)
 
     def retry_later(self, req: Request) -> bool:

@@ -21,6 +21,7 @@ from fleetsim.config.models import AsgConfig, Scenario
 from fleetsim.record.invariants import assert_ledger
 from fleetsim.record.recorder import Recorder
 from fleetsim.record.result import Result
+from fleetsim.record.rows import LevelLayout
 from fleetsim.sim.alb import LoadBalancer
 from fleetsim.sim.alb_routing import Uniforms
 from fleetsim.sim.asg import AutoScalingGroup
@@ -120,17 +121,7 @@ class World:
         self.faults = FaultSchedule(self)
         for zone in self.zones.values():
             zone.listeners.insert(0, self._zone_changed)
-        self.rec.level_columns = [
-            "time",
-            "in_service",
-            *[f"in_service_{az}" for az in scenario.azs],
-            "pending",
-            "healthy_targets",
-            "busy_workers",
-            "queued",
-            "sessions_active",
-            *self.asg.level_columns(),
-        ]
+        self.rec.level_layout = LevelLayout(tuple(scenario.azs), tuple(self.asg.level_columns()))
 
     # --- wiring --------------------------------------------------------------------------
 
@@ -235,7 +226,7 @@ class World:
             return session
         user.session = session
         self.sessions[session.id] = session
-        self.rec.session_created(session)
+        self.rec.session_created()
         return None
 
     def _end_session(self, user: User, outcome: str, cause: str | None = None) -> None:
@@ -261,7 +252,7 @@ class World:
             at = session.touched + self._timeout
         if outcome in ("completed", "expired"):
             self.store.forget(session)
-        self.rec.session_ended(session, at, outcome, cause)
+        session.end(self.rec, at, outcome, cause)
         del self.sessions[session.id]
         user.session = None
 
@@ -342,7 +333,7 @@ class World:
     # --- the user: reaction to each response ---------------------------------------------
 
     def _served(self, req: Request, now: float) -> None:
-        self.rec.ok(req, now)
+        req.succeed(self.rec, now)
         if req.upload and req.instance is not None:
             self.uploads.stored(req.instance)
         self.alb.finished(req)
@@ -356,7 +347,7 @@ class World:
             self.traffic.think_then_send(user)
 
     def _failed(self, req: Request, now: float, cause: str) -> None:
-        self.rec.fail(req, now, cause)
+        req.fail(self.rec, now, cause)
         self.alb.finished(req)
         user = req.user
         if user.remaining <= 0 or self.traffic.retry_later(req):
@@ -383,16 +374,16 @@ class World:
                 busy += inst.busy
                 queued += len(inst.queue)
             rec.level(
-                (
-                    int(self.env.now),
-                    len(in_service),
-                    *per_az.values(),
-                    len(self.members("Pending")),
-                    sum(alb.healthy_count() for alb in self.target_groups),
-                    busy,
-                    queued,
-                    len(self.sessions),
-                    *self.asg.levels(),
+                rec.level_layout.row(
+                    time=int(self.env.now),
+                    in_service=len(in_service),
+                    in_service_by_az=per_az,
+                    pending=len(self.members("Pending")),
+                    healthy_targets=sum(alb.healthy_count() for alb in self.target_groups),
+                    busy_workers=busy,
+                    queued=queued,
+                    sessions_active=len(self.sessions),
+                    group=self.asg.levels(),
                 )
             )
             yield self.env.timeout(1.0)

@@ -6,7 +6,7 @@ import random
 import numpy as np
 import pytest
 
-from fleetsim.record.recorder import LevelLog, SessionLog
+from fleetsim.record.logs import LevelLog, SessionLog
 
 
 def _session_rows(n: int, seed: int = 3) -> list[tuple]:

@@ -78,12 +78,12 @@ class Harness:
         inst.accept(req)
 
     def _served(self, req: Request, now: float) -> None:
-        self.rec.ok(req, now)
+        req.succeed(self.rec, now)
         self.lb.finished(req)
         self.outcomes[req.id] = (now, "ok")
 
     def _failed(self, req: Request, now: float, cause: str) -> None:
-        self.rec.fail(req, now, cause)
+        req.fail(self.rec, now, cause)
         self.lb.finished(req)
         self.outcomes[req.id] = (now, cause)
 
@@ -91,7 +91,7 @@ class Harness:
         """Send one request now (from a new user unless ``user`` is given)."""
         self._ids += 1
         req = Request(self._ids, user or User(self._ids, 1000), self.env.now)
-        self.rec.arrival(req, self.env.now)
+        self.rec.arrival(self.env.now)
         self.lb.handle(req)
         return req
 

@@ -12,11 +12,11 @@ def _instance(env, workers=2, queue=1, cpu=1.0, itype="m5.large"):
     served, failed = [], []
 
     def on_served(req, now):
-        rec.ok(req, now)
+        req.succeed(rec, now)
         served.append((req.id, now))
 
     def on_failed(req, now, cause):
-        rec.fail(req, now, cause)
+        req.fail(rec, now, cause)
         failed.append((req.id, now, cause))
 
     inst = Instance(
@@ -38,7 +38,7 @@ def _instance(env, workers=2, queue=1, cpu=1.0, itype="m5.large"):
 
 def _request(env, rec, rid):
     req = Request(rid, User(rid, 1), env.now)
-    rec.arrival(req, env.now)
+    rec.arrival(env.now)
     return req
 
 

@@ -124,7 +124,7 @@ def test_a_new_target_needs_one_passing_check(outage_runs, validation_report):
 
 def _instance(env: simpy.Environment, rec: Recorder, name: str, cpu: float) -> Instance:
     def failed(req: Request, now: float, cause: str) -> None:
-        rec.fail(req, now, cause)
+        req.fail(rec, now, cause)
 
     inst = Instance(
         env,
@@ -135,7 +135,7 @@ def _instance(env: simpy.Environment, rec: Recorder, name: str, cpu: float) -> I
         4,
         4,
         lambda: cpu,
-        lambda r, t: rec.ok(r, t),
+        lambda r, t: r.succeed(rec, t),
         failed,
     )
     inst.transition("running")
@@ -151,7 +151,7 @@ def _lb(env: simpy.Environment, rec: Recorder, routed: list[Instance]) -> LoadBa
         ["us-east-1a"],
         RandomStreams(1).stream("alb"),
         lambda req, inst: routed.append(inst),
-        lambda req, now, cause: rec.fail(req, now, cause),
+        lambda req, now, cause: req.fail(rec, now, cause),
     )
 
 
@@ -166,7 +166,7 @@ def test_fail_open_routes_to_every_target_when_none_is_healthy(validation_report
         routed.clear()
         for k in range(n):
             req = Request(k, User(k, 1), env.now)
-            rec.arrival(req, env.now)
+            rec.arrival(env.now)
             lb.handle(req)
         return len(set(routed))
 
@@ -192,7 +192,7 @@ def _drain(cpu: float) -> tuple[float, list[tuple[str, float]]]:
     inst = _instance(env, rec, "i-1", cpu)
     lb.register(inst, healthy=True)
     req = Request(1, User(1, 1), 0.0)
-    rec.arrival(req, 0.0)
+    rec.arrival(0.0)
     inst.accept(req)
     drained: list[float] = []
     env.run(until=10.0)

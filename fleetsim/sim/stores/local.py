@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fleetsim.record.outcomes import LostCause
 from fleetsim.sim.entities import Session, User
 
 if TYPE_CHECKING:
@@ -40,8 +41,8 @@ class InstanceMemoryStore:
         if home is instance:
             return None
         if home is None or not home.alive:
-            return "instance_terminated"
-        return "rerouted"
+            return LostCause.INSTANCE_TERMINATED
+        return LostCause.REROUTED
 
     def forget(self, session: Session) -> None:
         """Nothing to delete: the session object is the state."""

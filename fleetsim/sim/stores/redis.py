@@ -35,6 +35,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from fleetsim.config.state import StateConfig
+from fleetsim.record.outcomes import LostCause, SessionOutcome
 from fleetsim.sim.entities import Session, User
 from fleetsim.sim.types import Process
 
@@ -166,13 +167,13 @@ class RedisStore:
                 # Past its TTL or nobody will read it again: Redis's expiry would have freed it.
                 data.popitem(last=False)
                 if not session.ended:
-                    session.lost = "expired"
+                    session.lost = SessionOutcome.EXPIRED
                 continue
             if not self._evictable:
                 return False
             data.popitem(last=False)
             if not session.ended:
-                session.lost = "expired" if expired else "store_evicted"
+                session.lost = SessionOutcome.EXPIRED if expired else LostCause.STORE_EVICTED
                 self.evicted += 1
         return True
 
@@ -185,7 +186,7 @@ class RedisStore:
 
     def _mark(self, session: Session, cause: str, now: float) -> None:
         # A session already idle past its timeout was expired, not lost, when the data went.
-        session.lost = "expired" if now - session.touched >= self.timeout else cause
+        session.lost = SessionOutcome.EXPIRED if now - session.touched >= self.timeout else cause
 
     def _zone_changed(self, zone: Zone) -> None:
         now = self.env.now
@@ -212,7 +213,7 @@ class RedisStore:
             for session in lost:
                 del self.data[session.id]
                 if not session.ended:
-                    self._mark(session, "store_failover", now)
+                    self._mark(session, LostCause.STORE_FAILOVER, now)
             old = self.primary
             self.primary = best
             self.replicas = [n for n in self.nodes if n is not best]
@@ -233,7 +234,7 @@ class RedisStore:
         # No automatic failover: the data is gone (§4), the store is down until recreated.
         for session in self.data.values():
             if not session.ended:
-                self._mark(session, "store_down", now)
+                self._mark(session, LostCause.STORE_DOWN, now)
         count = len(self.data)
         self.data.clear()
         self.down = True
