@@ -4,8 +4,12 @@ Sub-commands: ``run`` one scenario (or variant), ``compare`` its variants on com
 (optionally over R replications, with paired confidence intervals), ``sweep`` a grid of settings
 with replications on all cores or a Dask cluster, ``report`` variants as one self-contained HTML
 file, ``animate`` the fleet, ``validate`` a scenario file, print the JSON ``schema``, list the
-packaged ``scenarios``. Bad input ends with one paragraph on stderr naming the field and exit
-status 2 — never a traceback.
+packaged ``scenarios``.
+
+Every sub-command ends the same way (:func:`main`): bad input — a scenario, a trace, an argument
+— prints one paragraph on stderr naming the field or argument and exits 2; a run whose accounting
+checks fail exits 1; anything else is a bug in fleetsim and exits 3 with a short message saying
+how to report it. No path prints a traceback unless ``--debug`` asks for it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from fleetsim.config import ConfigError, Scenario, load_scenario, load_variants, packaged_scenarios
+from fleetsim.config.base import MAX_SEED
 from fleetsim.record.invariants import InvariantError
 from fleetsim.traces import TraceError
 
@@ -88,6 +93,19 @@ def _compare_source(args: argparse.Namespace) -> Any:
     return files[0] if len(files) == 1 else list(files)
 
 
+class UsageError(ValueError):
+    """A command-line argument is out of range; the message names the argument."""
+
+
+def _check_warmup(warmup: float, scenarios: dict[str, Scenario]) -> None:
+    for name, scenario in scenarios.items():
+        if warmup >= scenario.duration:
+            raise UsageError(
+                f"argument --warmup: {warmup:g} s must be shorter than the run of {name!r} "
+                f"({scenario.duration:g} s)."
+            )
+
+
 def _cmd_compare_replicated(args: argparse.Namespace) -> int:
     from fleetsim.analysis.compare import format_comparison, replicate_variants, select_variants
     from fleetsim.analysis.progress import task_bar
@@ -98,6 +116,7 @@ def _cmd_compare_replicated(args: argparse.Namespace) -> int:
     variants = args.variants.split(",") if args.variants else None
     source = _compare_source(args)
     chosen = select_variants(source, variants, args.set)
+    _check_warmup(args.warmup, chosen)
     with (
         _make_executor(args) as executor,
         task_bar(len(chosen) * args.replications, "compare", args.quiet) as bar,
@@ -202,6 +221,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print("fleetsim: --resume needs --out (the sweep to continue).", file=sys.stderr)
         return 2
     points = load_points(args.points) if args.points else None
+    if args.warmup > 0:
+        _check_warmup(args.warmup, {args.file: load_scenario(args.file, args.variant, args.set)})
     state: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
@@ -292,6 +313,30 @@ def _version_text() -> str:
     return f"fleetsim {version()} ({build()})"
 
 
+def _seed(text: str) -> int:
+    # A seed is a non-negative integer (numpy's SeedSequence refuses negatives).
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to {MAX_SEED}, got {value}"
+        )
+    return value
+
+
+def _seconds(text: str) -> float:
+    # Non-negative and finite: a warm-up or a frame step in seconds.
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``fleetsim`` command."""
     parser = argparse.ArgumentParser(
@@ -314,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
             )
         else:
             p.add_argument("file", help="scenario YAML file or packaged scenario name")
-        p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+        p.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
         p.add_argument(
             "--set",
             action="append",
@@ -343,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--warmup",
-            type=float,
+            type=_seconds,
             default=0.0,
             metavar="SECONDS",
             help="delete this start-up period from the request metrics (steady state)",
@@ -386,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--points", metavar="FILE", help="YAML/JSON list of explicit points to add")
     p.add_argument("--variant", help="apply one of the scenario's variants to every point")
-    p.add_argument("--seed", type=int, default=None, help="master seed of the replications")
+    p.add_argument("--seed", type=_seed, default=None, help="master seed of the replications")
     p.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override (repeatable)"
     )
@@ -399,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="run variants and write one self-contained HTML report")
     p.add_argument("file", help="scenario YAML file or packaged scenario name")
     p.add_argument("--variants", help="comma-separated variant names (default: all)")
-    p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    p.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument(
         "--replications",
@@ -413,10 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("animate", help="animate the fleet (instances by state, per AZ)")
     p.add_argument("file", help="scenario YAML file or packaged scenario name")
     p.add_argument("--variant", help="apply one of the scenario's variants")
-    p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    p.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--step", type=float, default=30.0, help="simulated seconds per frame")
-    p.add_argument("--fps", type=int, default=4, help="frames per second of playback")
+    p.add_argument("--step", type=_seconds, default=30.0, help="simulated seconds per frame")
+    p.add_argument("--fps", type=positive, default=4, help="frames per second of playback")
     p.add_argument("--out", required=True, help="fleet.gif, fleet.html or fleet.mp4")
     p.set_defaults(func=_cmd_animate)
 
@@ -456,30 +501,77 @@ def _show_warning(
     print(f"fleetsim: warning: {message}", file=sys.stderr)
 
 
-#: How each kind of failure is reported: message prefix and exit status (2 bad input, 1 a bug).
+#: How each kind of failure is reported: message prefix and exit status (2 bad input, 1 a run
+#: failed its accounting checks). Anything else is a bug: exit 3, see :func:`_report_bug`.
 _FAILURES: dict[type[Exception], tuple[str, int]] = {
     ConfigError: ("invalid scenario: ", 2),
     TraceError: ("bad trace: ", 2),
+    UsageError: ("", 2),
     InvariantError: ("the run's accounting failed (a bug in fleetsim): ", 1),
     OSError: ("", 2),
 }
 
+#: Exit status of an internal error (a bug in fleetsim, not in the input).
+EXIT_BUG = 3
+
+
+def _report_bug(exc: BaseException) -> int:
+    first = (str(exc).splitlines() or [""])[0]
+    if len(first) > 200:
+        first = first[:197] + "..."
+    print(
+        f"fleetsim: internal error (a bug in fleetsim, not in your input): "
+        f"{type(exc).__name__}: {first}\n"
+        "Please report it to the fleetsim maintainers with the command line, the scenario "
+        "file and the output of the same command with --debug (which shows the traceback).",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
+
+
+def _add_debug(parser: argparse.ArgumentParser) -> None:
+    # --debug is accepted after the sub-command too (fleetsim run x --debug); SUPPRESS keeps a
+    # sub-parser from resetting a --debug given before the sub-command.
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.add_argument(
+                    "--debug",
+                    action="store_true",
+                    default=argparse.SUPPRESS,
+                    help=argparse.SUPPRESS,
+                )
+                _add_debug(sub)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 failed run, 2 bad input)."""
+    """Run the command line; return the exit status.
+
+    Returns:
+        0 ok, 1 a run failed its accounting checks, 2 bad input (scenario, trace or argument:
+        one paragraph on stderr), 3 an internal error (a bug; ``--debug`` shows the traceback).
+    """
     parser = build_parser()
+    _add_debug(parser)
     args = parser.parse_args(argv)
     try:
         with warnings.catch_warnings():
             # A scenario's warnings are for the user: one line each, without source lines.
             warnings.showwarning = _show_warning
             return int(args.func(args))
-    except (ConfigError, TraceError, InvariantError, OSError) as exc:
+    except tuple(_FAILURES) as exc:
         if args.debug:
             raise
         prefix, status = next(v for k, v in _FAILURES.items() if isinstance(exc, k))
         print(f"fleetsim: {prefix}{exc}", file=sys.stderr)
         return status
+    except KeyboardInterrupt:
+        print("fleetsim: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        return _report_bug(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,8 +37,12 @@ class AppConfig(Model):
         default_factory=lambda: Exponential(mean_=0.05),
         description="CPU seconds per request on a speed-1.0 vCPU",
     )
-    workers: int = Field(8, ge=1, description="concurrent requests per instance (worker pool)")
-    queue_size: int = Field(128, ge=0, description="accept queue length; beyond it 503")
+    workers: int = Field(
+        8, ge=1, le=10_000, description="concurrent requests per instance (worker pool)"
+    )
+    queue_size: int = Field(
+        128, ge=0, le=1_000_000, description="accept queue length; beyond it 503"
+    )
 
 
 class BootStep(Model):

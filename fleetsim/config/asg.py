@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from fleetsim.config.base import Model, NonNegDuration
+from fleetsim.config.base import MAX_INSTANCES, Model, NonNegDuration
 from fleetsim.config.scaling import MonitoringConfig, Policy, ScheduledAction
 from fleetsim.config.units import Duration
 
@@ -69,9 +69,9 @@ class InstanceRefreshConfig(Model):
 class AsgConfig(Model):
     """The Auto Scaling group's size, health checks and scaling (fact sheet §2)."""
 
-    min_size: int = Field(1, ge=0)
-    max_size: int = Field(10, ge=0)
-    desired_capacity: int = Field(2, ge=0)
+    min_size: int = Field(1, ge=0, le=MAX_INSTANCES)
+    max_size: int = Field(10, ge=0, le=MAX_INSTANCES)
+    desired_capacity: int = Field(2, ge=0, le=MAX_INSTANCES)
     health_check_type: Literal["EC2", "ELB"] = "EC2"  # HealthCheckType default EC2
     health_check_grace_period: Duration = Field(0.0, ge=0)  # API default 0 (console: 300), D3
     impaired_replacement_delay: Duration = Field(

@@ -35,7 +35,7 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
     loc = tuple(error["loc"])
     # Discriminated unions put the tag in the location ("faults.0.az_outage.az"); users never
     # write it, so drop path parts that are not in their file.
-    shown = [str(p) for p in loc if not _is_tag(p)]
+    shown = [_clip(str(p), _MAX_VALUE_CHARS) for p in loc if not _is_tag(p)]
     field = ".".join(shown)
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -46,17 +46,36 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
             at = tags[-1]
             rest = tuple(p for p in loc[at + 1 : -1] if not _is_tag(p))
             known = _fields_at(FAULT_MODELS[str(loc[at])], rest) or []
-        guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        unknown = str(loc[-1])
+        # difflib is quadratic: a long key is no typo of a short one.
+        guess = difflib.get_close_matches(unknown, known, n=1) if len(unknown) <= 100 else []
         hint = f"; did you mean {guess[0]!r}?" if guess else ""
         allowed = f" (allowed here: {', '.join(known)})" if known else ""
         return f"field {field!r} is not a known setting{hint}{allowed}"
     value = error.get("input")
-    message = str(error["msg"]).removeprefix("Value error, ").rstrip(".")
+    message = _clip(str(error["msg"]).removeprefix("Value error, ").rstrip("."), 400)
     if not field:
         return message
     if isinstance(value, dict | list):
         return f"field {field!r}: {message}"
-    return f"field {field!r} = {value!r}: {message}"
+    return f"field {field!r} = {_short(value)}: {message}"
+
+
+_MAX_VALUE_CHARS = 60
+#: At most this many problems are listed; the rest are counted.
+_MAX_PROBLEMS = 5
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _short(value: object) -> str:
+    # A message must stay one short paragraph even when the value is megabytes long.
+    text = repr(value)
+    if len(text) <= _MAX_VALUE_CHARS:
+        return text
+    return f"{text[: _MAX_VALUE_CHARS - 3]}... ({len(text):,} characters)"
 
 
 _UNION_TAGS = {
@@ -98,6 +117,8 @@ def format_validation_error(
     Returns:
         A ConfigError whose message names every failing field with its value and the rule.
     """
-    parts = [_describe(dict(e), model) for e in exc.errors()]
+    parts = list(dict.fromkeys(_describe(dict(e), model) for e in exc.errors()))
+    if len(parts) > _MAX_PROBLEMS:
+        parts = [*parts[:_MAX_PROBLEMS], f"and {len(parts) - _MAX_PROBLEMS} more problem(s)"]
     prefix = f"{source}: " if source else ""
     return ConfigError(prefix + "; ".join(parts) + ".")

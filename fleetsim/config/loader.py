@@ -12,11 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from fleetsim.config.errors import ConfigError, format_validation_error
 from fleetsim.config.models import Scenario
+from fleetsim.config.safe_yaml import MAX_OVERRIDE_CHARS, load_yaml, read_text_file
 
 
 def packaged_scenarios() -> dict[str, str]:
@@ -40,7 +40,8 @@ def _base_dir(source: str | Path | dict[str, Any]) -> str | None:
 def _read(source: str | Path) -> tuple[dict[str, Any], str]:
     path = Path(source)
     if path.is_file():
-        text, label = path.read_text(), str(source)
+        label = str(source)
+        text = read_text_file(path, label)
     else:
         name = str(source).removesuffix(".yaml")
         entry = resources.files("fleetsim") / "data" / "scenarios" / f"{name}.yaml"
@@ -51,10 +52,7 @@ def _read(source: str | Path) -> tuple[dict[str, Any], str]:
                 f"(packaged: {known})."
             )
         text, label = entry.read_text(), f"{name} (packaged)"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{label}: not valid YAML: {exc}".replace("\n", " ")) from None
+    data = load_yaml(text, label)
     if not isinstance(data, dict):
         raise ConfigError(f"{label}: a scenario must be a YAML mapping, got {type(data).__name__}.")
     return data, label
@@ -64,35 +62,78 @@ def parse_override(text: str) -> tuple[str, Any]:
     """Split ``"key.path=value"`` into the dotted key and the value parsed as YAML.
 
     Raises:
-        ConfigError: if there is no ``=`` or no key.
+        ConfigError: if there is no ``=`` or no key, or the value is not YAML or too large.
     """
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"override {text!r} must look like key.path=value (e.g. asg.min_size=4).")
-    return key.strip(), yaml.safe_load(raw) if raw.strip() else ""
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise ConfigError(
+            f"override {shown!r} must look like key.path=value (e.g. asg.min_size=4)."
+        )
+    key = key.strip()
+    if len(raw) > MAX_OVERRIDE_CHARS:
+        raise ConfigError(
+            f"override {key!r}: the value is {len(raw):,} characters, more than the "
+            f"{MAX_OVERRIDE_CHARS:,} allowed."
+        )
+    return key, load_yaml(raw, f"override {key!r}") if raw.strip() else ""
+
+
+def _index(node: list[Any], part: str, key: str) -> int:
+    if not part.isdigit() or int(part) >= len(node):
+        raise ConfigError(
+            f"override {key!r}: {part!r} is not an index of a list of {len(node)} item(s) "
+            f"(use 0 to {len(node) - 1})."
+            if node
+            else f"override {key!r}: {part!r} indexes an empty list."
+        )
+    return int(part)
 
 
 def apply_override(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set a dotted ``key`` in nested dicts, creating levels as needed; list indices allowed."""
-    parts = key.split(".")
+    """Set a dotted ``key`` in nested dicts, creating levels as needed; list indices allowed.
+
+    Raises:
+        ConfigError: if a level of the key is not a section or a list index is out of range.
+    """
+    parts = str(key).split(".")
+    if not all(parts):
+        raise ConfigError(f"override {key!r}: empty part in the dotted key.")
     node: Any = data
     for i, part in enumerate(parts[:-1]):
         nxt: Any
         if isinstance(node, list):
-            node = node[int(part)]
+            node = node[_index(node, part, key)]
             continue
         nxt = node.get(part)
         if nxt is None:
             nxt = [] if parts[i + 1].isdigit() else {}
             node[part] = nxt
-        elif not isinstance(nxt, dict | list):
+        if not isinstance(nxt, dict | list):
             raise ConfigError(f"override {key!r}: {'.'.join(parts[: i + 1])!r} is not a section.")
         node = nxt
     last = parts[-1]
     if isinstance(node, list):
-        node[int(last)] = value
+        node[_index(node, last, key)] = value
     else:
         node[last] = value
+
+
+def _variants_of(data: dict[str, Any], label: str) -> dict[str, dict[str, Any]]:
+    """Return the file's ``variants`` section, checked to be a mapping of mappings."""
+    variants = data.get("variants") or {}
+    if not isinstance(variants, dict):
+        raise ConfigError(
+            f"{label}: field 'variants' must be a mapping of variant name to overrides, got "
+            f"{type(variants).__name__}."
+        )
+    for name, overrides in variants.items():
+        if overrides is not None and not isinstance(overrides, dict):
+            raise ConfigError(
+                f"{label}: variant {str(name)[:60]!r} must be a mapping of dotted keys to "
+                f"values (e.g. asg.min_size: 4), got {type(overrides).__name__}."
+            )
+    return variants
 
 
 def load_scenario(
@@ -117,10 +158,10 @@ def load_scenario(
         data, label = copy.deepcopy(source), "scenario"
     else:
         data, label = _read(source)
-    variants = data.get("variants") or {}
+    variants = _variants_of(data, label)
     if variant is not None:
-        if not isinstance(variants, dict) or variant not in variants:
-            known = ", ".join(variants) if isinstance(variants, dict) and variants else "none"
+        if variant not in variants:
+            known = ", ".join(map(str, variants)) or "none"
             raise ConfigError(f"{label}: unknown variant {variant!r}; variants: {known}.")
         for key, value in (variants[variant] or {}).items():
             apply_override(data, key, copy.deepcopy(value))
@@ -141,8 +182,8 @@ def load_variants(
     source: str | Path | dict[str, Any], overrides: list[str] | None = None
 ) -> dict[str, Scenario]:
     """Load every variant of a scenario (or the scenario itself if it has none), by name."""
-    data = copy.deepcopy(source) if isinstance(source, dict) else _read(source)[0]
-    names = list((data.get("variants") or {}).keys())
+    data, label = (copy.deepcopy(source), "scenario") if isinstance(source, dict) else _read(source)
+    names = list(_variants_of(data, label))
     if not names:
         return {"base": load_scenario(source, None, overrides)}
     return {name: load_scenario(source, name, overrides) for name in names}

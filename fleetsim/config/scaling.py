@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from fleetsim.config.base import Model, NonNegDuration
+from fleetsim.config.base import MAX_INSTANCES, Model, NonNegDuration
 from fleetsim.config.cron import Cron
 
 MetricName = Literal["CPUUtilization", "RequestCountPerTarget"]
@@ -175,9 +175,9 @@ class ScheduledAction(Model):
     recurrence: str | None = Field(
         None, description="cron 'minute hour day-of-month month day-of-week', UTC"
     )
-    min_size: int | None = Field(None, ge=0)
-    max_size: int | None = Field(None, ge=0)
-    desired_capacity: int | None = Field(None, ge=0)
+    min_size: int | None = Field(None, ge=0, le=MAX_INSTANCES)
+    max_size: int | None = Field(None, ge=0, le=MAX_INSTANCES)
+    desired_capacity: int | None = Field(None, ge=0, le=MAX_INSTANCES)
 
     @field_validator("recurrence")
     @classmethod

@@ -10,7 +10,7 @@ from fleetsim.config.alb import AlbConfig
 from fleetsim.config.app import AppConfig, InstanceConfig
 from fleetsim.config.asg import AsgConfig
 from fleetsim.config.azs import full_az
-from fleetsim.config.base import Model, PosDuration
+from fleetsim.config.base import MAX_DESCRIPTION, MAX_NAME, MAX_SEED, Model, PosDuration
 from fleetsim.config.faults import Fault, check_faults
 from fleetsim.config.state import StateConfig, apply_design, check_state_azs, expand_state_azs
 from fleetsim.config.traffic import TrafficConfig
@@ -25,10 +25,10 @@ class RecordConfig(Model):
 class Scenario(Model):
     """A complete, validated scenario: everything one simulation run needs."""
 
-    name: str = "scenario"
-    description: str = ""
+    name: str = Field("scenario", min_length=1, max_length=MAX_NAME)
+    description: str = Field("", max_length=MAX_DESCRIPTION)
     duration: PosDuration
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     region: str = "us-east-1"
     design: Literal["stateful", "stateless"] | None = Field(
         None,

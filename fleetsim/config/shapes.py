@@ -12,22 +12,26 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from fleetsim.config.base import Model, NonNegDuration, PosDuration
+from fleetsim.config.base import MAX_RATE, Model, NonNegDuration, PosDuration
 
 
 class ConstantShape(Model):
     """A constant demand of ``rate`` requests per second."""
 
     kind: Literal["constant"] = "constant"
-    rate: float = Field(ge=0, description="demand in requests per second")
+    rate: float = Field(ge=0, le=MAX_RATE, description="demand in requests per second")
 
 
 class SpikeShape(Model):
     """A base demand with one spike: linear rise to ``peak``, hold, linear decay to ``base``."""
 
     kind: Literal["spike"] = "spike"
-    base: float = Field(ge=0, description="demand outside the spike, requests per second")
-    peak: float = Field(ge=0, description="demand at the top of the spike, requests per second")
+    base: float = Field(
+        ge=0, le=MAX_RATE, description="demand outside the spike, requests per second"
+    )
+    peak: float = Field(
+        ge=0, le=MAX_RATE, description="demand at the top of the spike, requests per second"
+    )
     at: NonNegDuration = Field(description="when the rise starts")
     rise: NonNegDuration = 60.0
     hold: NonNegDuration = 300.0
@@ -38,8 +42,8 @@ class StepShape(Model):
     """Piecewise-constant demand: ``initial`` until the first step, then each step's rate."""
 
     kind: Literal["step"] = "step"
-    initial: float = Field(ge=0)
-    steps: list[tuple[NonNegDuration, Annotated[float, Field(ge=0)]]] = Field(
+    initial: float = Field(ge=0, le=MAX_RATE)
+    steps: list[tuple[NonNegDuration, Annotated[float, Field(ge=0, le=MAX_RATE)]]] = Field(
         default_factory=list, description="[time, rate] pairs in increasing time order"
     )
 
@@ -56,8 +60,8 @@ class RampShape(Model):
     """Linear change from ``start_rate`` to ``end_rate`` over [``at``, ``at + duration``]."""
 
     kind: Literal["ramp"] = "ramp"
-    start_rate: float = Field(ge=0)
-    end_rate: float = Field(ge=0)
+    start_rate: float = Field(ge=0, le=MAX_RATE)
+    end_rate: float = Field(ge=0, le=MAX_RATE)
     at: NonNegDuration = 0.0
     duration: PosDuration
 
@@ -69,7 +73,7 @@ class DiurnalShape(Model):
     """
 
     kind: Literal["diurnal"] = "diurnal"
-    mean: float = Field(ge=0, description="daily mean demand, requests per second")
+    mean: float = Field(ge=0, le=MAX_RATE, description="daily mean demand, requests per second")
     amplitude: float = Field(0.5, ge=0, le=1, description="relative swing around the mean")
     peak_hour: float = Field(14.0, ge=0, lt=24)
     start_hour: float = Field(0.0, ge=0, lt=24)
@@ -88,8 +92,8 @@ class TraceShape(Model):
     kind: Literal["trace"] = "trace"
     file: str
     format: Literal["auto", "rate_csv", "cloudwatch", "requests_csv", "clf", "alb"] = "auto"
-    scale: float = Field(1.0, gt=0)
-    speedup: float = Field(1.0, gt=0)
+    scale: float = Field(1.0, gt=0, le=MAX_RATE)
+    speedup: float = Field(1.0, gt=0, le=MAX_RATE)
     offset: NonNegDuration = 0.0
     bin: PosDuration | None = Field(
         None, description="seconds per bin when binning a request-level file (default 1)"
