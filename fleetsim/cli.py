@@ -272,7 +272,17 @@ SWEEP_HEADLINE = ["requests_failed", "sessions_lost", "latency_p99_s", "cost_usd
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from fleetsim.config.shapes import TraceShape
+    from fleetsim.sim.shapes import build_shape, replay_times
+
     scenarios = load_variants(args.file)
+    for scenario in scenarios.values():
+        # Trace files are read too: a scenario is valid only if its run can read its traffic.
+        shape = scenario.traffic.shape
+        if isinstance(shape, TraceShape) and shape.exact:
+            replay_times(shape)
+        else:
+            build_shape(shape)
     names = ", ".join(scenarios)
     print(f"{args.file}: valid ({len(scenarios)} variant(s): {names})")
     return 0
@@ -299,7 +309,15 @@ def _cmd_traces_inspect(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"on_error": args.on_error}
     if args.trace_format != "auto":
         options["format"] = args.trace_format
-    info = inspect_trace(path, **options)
+    for name in ("time_column", "count_column"):
+        column = getattr(args, name)
+        if column is not None:
+            options[name] = int(column) if column.isdigit() else column
+    if args.tz is not None:
+        options["tz"] = args.tz
+    if args.bin_seconds is not None:
+        options["bin_seconds"] = args.bin_seconds
+    info = inspect_trace(path, start=args.start, end=args.end, **options)
     if args.format == "json":
         print(json.dumps(info, default=str))
     else:
@@ -334,6 +352,13 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0, got {text}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a number of seconds > 0, got 0")
     return value
 
 
@@ -460,7 +485,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", help="apply one of the scenario's variants")
     p.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--step", type=_seconds, default=30.0, help="simulated seconds per frame")
+    p.add_argument(
+        "--step", type=_positive_seconds, default=30.0, help="simulated seconds per frame"
+    )
     p.add_argument("--fps", type=positive, default=4, help="frames per second of playback")
     p.add_argument("--out", required=True, help="fleet.gif, fleet.html or fleet.mp4")
     p.set_defaults(func=_cmd_animate)
@@ -482,6 +509,18 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "rate_csv", "cloudwatch", "requests_csv", "clf", "alb"],
     )
     p.add_argument("--on-error", choices=["raise", "skip"], default="raise")
+    p.add_argument(
+        "--time-column", metavar="NAME", help="table files: the time column (name or index)"
+    )
+    p.add_argument(
+        "--count-column", metavar="NAME", help="rate tables: the count column (name or index)"
+    )
+    p.add_argument("--tz", metavar="ZONE", help="zone of timestamps without offset (default UTC)")
+    p.add_argument(
+        "--bin-seconds", type=_positive_seconds, metavar="S", help="rate tables: sum rows into bins"
+    )
+    p.add_argument("--start", metavar="TIME", help="only from this ISO 8601 time on")
+    p.add_argument("--end", metavar="TIME", help="only before this ISO 8601 time")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=_cmd_traces_inspect)
 

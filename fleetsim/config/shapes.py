@@ -7,6 +7,7 @@ composites ``sum`` and ``product`` of other shapes. Every shape is a model with 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -86,7 +87,9 @@ class TraceShape(Model):
     ``file`` is a path (relative paths are relative to the scenario file) or the name of a
     packaged trace (``nasa-1995-07-13``). The rate is multiplied by ``scale``; ``speedup``
     compresses time (2 plays an hour of trace in 30 simulated minutes, doubling the rate), and
-    ``offset`` skips the start of the trace (trace time at simulated time 0).
+    ``offset`` skips the start of the trace (trace time at simulated time 0); ``start`` and
+    ``end`` choose the window by timestamps instead. The reader options (``time_column``,
+    ``count_column``, ``tz``, ``bin_seconds``) are those of :func:`fleetsim.traces.load_trace`.
     """
 
     kind: Literal["trace"] = "trace"
@@ -99,6 +102,28 @@ class TraceShape(Model):
         None, description="seconds per bin when binning a request-level file (default 1)"
     )
     on_error: Literal["raise", "skip"] = "raise"
+    time_column: str | int | None = Field(
+        None, description="table files: the time column, by header name or 0-based index"
+    )
+    count_column: str | int | None = Field(
+        None,
+        description="rate tables: the count column, by header name or 0-based index (naming "
+        "it also tells format detection that the file is a rate table)",
+    )
+    tz: str | None = Field(
+        None, description="time zone of timestamps without an offset (IANA name; default UTC)"
+    )
+    bin_seconds: PosDuration | None = Field(
+        None, description="rate tables: sum rows into bins of this width (reader option)"
+    )
+    start: str | None = Field(
+        None,
+        description="ISO 8601 timestamp played at simulated time 0 (instead of offset); naive "
+        "times are in tz",
+    )
+    end: str | None = Field(
+        None, description="ISO 8601 timestamp at which the replay stops (no demand after it)"
+    )
     exact: bool = Field(
         False,
         description=(
@@ -111,7 +136,33 @@ class TraceShape(Model):
     def _exact_needs_scale_one(self) -> TraceShape:
         if self.exact and self.scale != 1:
             raise ValueError("exact replay sends each logged request once: scale must be 1")
+        if self.start is not None and "offset" in self.model_fields_set:
+            raise ValueError(
+                "traffic.shape: start and offset both say where the replay begins; keep one"
+            )
         return self
+
+    @model_validator(mode="after")
+    def _window_parses(self) -> TraceShape:
+        from fleetsim.traces import TraceError
+        from fleetsim.traces.window import window_seconds
+
+        if self.start is not None or self.end is not None:
+            origin = datetime(2000, 1, 1, tzinfo=UTC)
+            try:
+                window_seconds(origin, self.start, self.end, self.tz, self.file)
+            except TraceError as exc:
+                raise ValueError(f"traffic.shape: {exc}") from None
+        return self
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        from fleetsim.traces._time import resolve_tz
+
+        if value is not None:
+            resolve_tz(value)  # ValueError names the zone
+        return value
 
     @field_validator("file")
     @classmethod

@@ -93,8 +93,10 @@ class Traffic:
         # Exact for geometric session lengths and exponential think times (both memoryless:
         # the remaining requests and the wait before the next one have the original laws);
         # for other laws the residual wait is approximated by a uniform fraction of a think time.
+        # The shape says which demand has users in progress (a trace: from its own history).
         gen = self._arrivals
-        n = int(gen.poisson(self.shape.rate(0.0) * self.cfg.think_time.mean()))
+        think = self.cfg.think_time.mean()
+        n = int(gen.poisson(self.shape.warm_rate(self._mean_requests * think) * think))
         memoryless = self.cfg.think_time.dist == "exponential"
         for _ in range(n):
             self._next_user += 1

@@ -21,19 +21,64 @@ format             returns         options
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Literal
 
+from fleetsim.traces._time import resolve_tz
 from fleetsim.traces.alb import read_alb
 from fleetsim.traces.clf import read_clf
 from fleetsim.traces.detect import FORMATS, detect_format
-from fleetsim.traces.errors import OnError, check_on_error
+from fleetsim.traces.errors import OnError, TraceError, check_on_error
 from fleetsim.traces.model import RateTrace, RequestTrace
 from fleetsim.traces.rate_csv import read_cloudwatch_csv, read_rate_csv
 from fleetsim.traces.requests_csv import read_requests_csv
 
 FormatOption = Literal["auto", "rate_csv", "requests_csv", "clf", "alb", "cloudwatch"]
 """Values accepted by ``load_trace(format=...)``."""
+
+#: The reader options each format takes (see the module table).
+READER_OPTIONS: dict[str, frozenset[str]] = {
+    "rate_csv": frozenset(
+        {"time_column", "count_column", "bin_seconds", "tz", "delimiter", "sort"}
+    ),
+    "cloudwatch": frozenset({"time_column", "count_column", "bin_seconds", "tz", "delimiter"}),
+    "requests_csv": frozenset({"time_column", "tz", "delimiter"}),
+    "clf": frozenset(),
+    "alb": frozenset(),
+}
+
+
+def _check_values(path: str | os.PathLike[str], options: dict[str, Any]) -> None:
+    # Option values from a scenario or the command line: refuse them here, by name.
+    if "tz" in options:
+        try:
+            resolve_tz(options["tz"])
+        except ValueError as exc:
+            raise TraceError(path, str(exc), field="tz") from None
+    if "bin_seconds" in options:
+        value = options["bin_seconds"]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TraceError(path, "is not a number", field="bin_seconds", value=repr(value))
+        if not (math.isfinite(value) and value > 0):
+            raise TraceError(
+                path, "is not a positive number of seconds", field="bin_seconds", value=str(value)
+            )
+
+
+def _check_options(path: str | os.PathLike[str], fmt: str, options: dict[str, Any]) -> None:
+    # A reader would raise TypeError on an option it does not take; say which formats take it.
+    unknown = sorted(set(options) - READER_OPTIONS[fmt])
+    if unknown:
+        name = unknown[0]
+        takes = [f for f, names in READER_OPTIONS.items() if name in names]
+        raise TraceError(
+            path,
+            f"is read as {fmt}, which has no option {name!r}",
+            allowed=f"{name} applies to {', '.join(takes)}"
+            if takes
+            else f"the options are {', '.join(sorted(set().union(*READER_OPTIONS.values())))}",
+        )
 
 
 def load_trace(
@@ -60,10 +105,16 @@ def load_trace(
     Raises:
         TraceError: If the file is empty, of unknown format, or malformed.
         ValueError: If ``format`` or ``on_error`` is not a known value.
-        TypeError: If an option does not apply to the format.
+        TraceError: If an option does not apply to the format (the message says which
+            formats take it).
     """
     mode = check_on_error(on_error)
-    fmt = detect_format(path) if format == "auto" else format
+    fmt = detect_format(path, options.get("count_column")) if format == "auto" else format
+    if fmt not in READER_OPTIONS:
+        raise ValueError(f"format must be 'auto' or one of {', '.join(FORMATS)}, not {format!r}")
+    options = {k: v for k, v in options.items() if v is not None}
+    _check_options(path, fmt, options)
+    _check_values(path, options)
     if fmt == "rate_csv":
         return read_rate_csv(path, on_error=mode, **options)
     if fmt == "cloudwatch":

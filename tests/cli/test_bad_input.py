@@ -154,8 +154,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str], int, str]] = {
         {},
         ["compare", "az-outage", "--warmup", "99999", "--executor", "serial"],
         2,
-        "fleetsim: argument --warmup: 99999 s must be shorter than the run of 'stateful' "
-        "(3600 s).",
+        "fleetsim: argument --warmup: 99999 s must be shorter than the run of 'stateful' (3600 s).",
     ),
     "compare --warmup -5": (
         {},

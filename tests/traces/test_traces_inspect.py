@@ -36,10 +36,12 @@ def test_inspect_packaged_launch_day(launch_info: dict[str, object]) -> None:
     assert info["skipped"] == 0
     spike = info["spike"]
     assert isinstance(spike, dict)
-    # traffic returns at 20:11 EDT after a near-silent half hour in the log
-    assert spike["time"] == "1995-07-13T20:11:00-04:00"
-    assert spike["factor"] > 10
+    # not 20:11 EDT, when traffic returns after a near-silent half hour (x50 over 0.024 req/s)
+    assert spike["time"] == "1995-07-13T17:37:00-04:00"
+    assert spike["factor"] == pytest.approx(1.430 / 0.644, abs=0.01)
     assert spike["window_s"] == 300.0 and spike["baseline_s"] == 1800.0
+    assert spike["window_end"] == "1995-07-13T17:42:00-04:00"
+    assert spike["baseline_start"] == "1995-07-13T17:07:00-04:00"
     json.dumps(info)  # JSON-friendly for the CLI
 
 

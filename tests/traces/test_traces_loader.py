@@ -41,7 +41,7 @@ def test_detect_packaged_and_synthetic_tables(tmp_path: Path) -> None:
         "time,RequestCount\n2024-01-01T00:00:00Z,3\n": "rate_csv",
         "1700000000,3\n1700000060,4\n": "rate_csv",
         "1700000000.25\n": "requests_csv",
-        "id,request_creation_time\n1,2024-01-01T00:00:00Z\n": "requests_csv",
+        "host,request_creation_time\nh1,2024-01-01T00:00:00Z\n": "requests_csv",
     }
     for i, (text, expected) in enumerate(cases.items()):
         assert detect_format(write(tmp_path / f"t{i}.csv", text)) == expected, text
@@ -49,7 +49,7 @@ def test_detect_packaged_and_synthetic_tables(tmp_path: Path) -> None:
 
 def test_undetectable_and_empty(tmp_path: Path) -> None:
     with pytest.raises(
-        TraceError, match=r"w\.txt line 2: 'hello world' does not look like.*format="
+        TraceError, match=r"w\.txt line 2: 'hello world' does not look like.*set the format"
     ):
         detect_format(write(tmp_path / "w.txt", "\nhello world\n"))
     with pytest.raises(TraceError, match="is empty"):
@@ -79,7 +79,10 @@ def test_load_trace_rejects_bad_arguments() -> None:
         load_trace(CLF, format="parquet")
     with pytest.raises(ValueError, match="on_error"):
         load_trace(CLF, on_error="ignore")
-    with pytest.raises(TypeError):
+    with pytest.raises(
+        TraceError,
+        match="which has no option 'bin_seconds'; bin_seconds applies to rate_csv, cloudwatch",
+    ):
         load_trace(CLF, bin_seconds=60)
     with pytest.raises(FileNotFoundError):
         load_trace("/nonexistent/trace.csv")
