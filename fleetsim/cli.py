@@ -568,21 +568,6 @@ def _report_bug(exc: BaseException) -> int:
     return EXIT_BUG
 
 
-def _add_debug(parser: argparse.ArgumentParser) -> None:
-    # --debug is accepted after the sub-command too (fleetsim run x --debug); SUPPRESS keeps a
-    # sub-parser from resetting a --debug given before the sub-command.
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                sub.add_argument(
-                    "--debug",
-                    action="store_true",
-                    default=argparse.SUPPRESS,
-                    help=argparse.SUPPRESS,
-                )
-                _add_debug(sub)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
@@ -590,9 +575,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 ok, 1 a run failed its accounting checks, 2 bad input (scenario, trace or argument:
         one paragraph on stderr), 3 an internal error (a bug; ``--debug`` shows the traceback).
     """
-    parser = build_parser()
-    _add_debug(parser)
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # --debug is accepted anywhere (fleetsim run x --debug), not only before the sub-command.
+    debug = "--debug" in words
+    args = build_parser().parse_args([w for w in words if w != "--debug"])
+    args.debug = debug
     try:
         with warnings.catch_warnings():
             # A scenario's warnings are for the user: one line each, without source lines.

@@ -10,6 +10,7 @@ from a named numpy generator, because a numpy call per draw would dominate the p
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -17,10 +18,34 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from fleetsim.config.sampler import ConstantSampler, Sampler
+from fleetsim.config.units import MAX_DURATION_S
+
+#: Largest parameter or mean of any distribution: 400 days in seconds (every distribution in a
+#: scenario is a time or a count of requests; larger values overflow the simulator's draws).
+MAX_DIST_VALUE = MAX_DURATION_S
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> _Dist:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(v, float) and abs(v) > MAX_DIST_VALUE for v in values):
+                raise ValueError(
+                    f"{name.rstrip('_')} is larger than {MAX_DIST_VALUE:,.0f} (400 days in "
+                    "seconds), the largest value a distribution may have"
+                )
+        with np.errstate(over="ignore"):
+            mean = self.mean()
+        if not (math.isfinite(mean) and mean <= MAX_DIST_VALUE):
+            raise ValueError(
+                f"the distribution's mean ({mean:g}) is not a finite number up to "
+                f"{MAX_DIST_VALUE:,.0f} (400 days in seconds)"
+            )
+        return self
 
     def mean(self) -> float:
         """Return the distribution's mean."""

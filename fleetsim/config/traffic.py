@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from fleetsim.config.base import Model, NonNegDuration
 from fleetsim.config.dists import Dist, Exponential, Geometric
-from fleetsim.config.shapes import ConstantShape, Shape
+from fleetsim.config.shapes import (
+    ConstantShape,
+    DiurnalShape,
+    ProductShape,
+    RampShape,
+    Shape,
+    SpikeShape,
+    StepShape,
+    SumShape,
+)
 
 
 class RetryConfig(Model):
@@ -113,3 +123,38 @@ class TrafficConfig(Model):
             "instead of an empty system"
         ),
     )
+
+    @model_validator(mode="after")
+    def _users_in_progress(self) -> TrafficConfig:
+        # Little's law: demand x think time users are in progress at once, each one an object.
+        users = _peak_demand(self.shape) * self.think_time.mean()
+        if users > MAX_USERS:
+            raise ValueError(
+                f"traffic: about {users:,.0f} users would be in progress at once (demand up to "
+                f"{_peak_demand(self.shape):g} req/s x think time {self.think_time.mean():g} "
+                f"s); at most {MAX_USERS:,} are simulated: lower the demand or the think time"
+            )
+        return self
+
+
+#: Most users in progress at once (peak demand x mean think time) a scenario may ask for.
+MAX_USERS = 1_000_000
+
+
+def _peak_demand(shape: Shape) -> float:
+    """Return an upper bound of an analytic shape's demand (0 for a trace: read at run time)."""
+    if isinstance(shape, ConstantShape):
+        return shape.rate
+    if isinstance(shape, SpikeShape):
+        return max(shape.base, shape.peak)
+    if isinstance(shape, StepShape):
+        return max([shape.initial, *(rate for _, rate in shape.steps)])
+    if isinstance(shape, RampShape):
+        return max(shape.start_rate, shape.end_rate)
+    if isinstance(shape, DiurnalShape):
+        return shape.mean * (1 + shape.amplitude)
+    if isinstance(shape, SumShape):
+        return sum(_peak_demand(part) for part in shape.of)
+    if isinstance(shape, ProductShape):
+        return math.prod(_peak_demand(part) for part in shape.of)
+    return 0.0

@@ -13,7 +13,7 @@ in any order (ALB logs are written in response order).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import numpy as np
@@ -78,15 +78,24 @@ def bin_offsets(
     if not bin_seconds > 0:
         raise ValueError(f"bin_seconds must be > 0, not {bin_seconds!r}")
     binner = _Binner(float(bin_seconds), origin)
+    feed_chunks(offsets, binner.add)
+    return binner.base, binner.counts
+
+
+def feed_chunks(values: Iterable[float], add: Callable[[list[float]], None]) -> None:
+    """Hand a stream of values to ``add`` in lists of at most 65,536.
+
+    Binning chunk by chunk keeps memory bounded whatever the stream's length, while numpy
+    does the per-value work.
+    """
     chunk: list[float] = []
-    for t in offsets:
+    for t in values:
         chunk.append(t)
         if len(chunk) >= _CHUNK:
-            binner.add(chunk)
+            add(chunk)
             chunk = []
     if chunk:
-        binner.add(chunk)
-    return binner.base, binner.counts
+        add(chunk)
 
 
 def to_rate(trace: RequestTrace, bin_seconds: float = 1.0) -> RateTrace:

@@ -26,11 +26,11 @@ import numpy as np
 
 from fleetsim.traces.errors import TraceError
 from fleetsim.traces.model import IntArray, RateTrace, RequestTrace
+from fleetsim.traces.rate import feed_chunks
 
 DENSE_BINS = 1_000_000
 """Spans of at most this many bins are kept dense (8 MB of counts)."""
 
-_CHUNK = 65_536
 _MERGE_EVERY = 16
 
 
@@ -154,14 +154,7 @@ def sparse_rate(
     """
     origin = trace.start_epoch
     binner = _SparseBinner(float(bin_seconds), (origin + window[0], origin + window[1]))
-    chunk: list[float] = []
-    for t in _epochs(trace if offsets is None else offsets, origin):
-        chunk.append(t)
-        if len(chunk) >= _CHUNK:
-            binner.add(chunk)
-            chunk = []
-    if chunk:
-        binner.add(chunk)
+    feed_chunks(_epochs(trace if offsets is None else offsets, origin), binner.add)
     if not math.isfinite(binner.low):
         raise TraceError(trace.source, "has no arrivals")
     bins, counts = binner.result()

@@ -109,6 +109,62 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str], int, str]] = {
         "fleetsim: invalid scenario: loop.yaml: the YAML alias *x refers to a collection that "
         "contains it (a recursive structure); a scenario is a tree.",
     ),
+    "text that is not YAML": (
+        {"notyaml.yaml": "duration: [60\n"},
+        ["validate", "notyaml.yaml"],
+        2,
+        "fleetsim: invalid scenario: notyaml.yaml: not valid YAML: while parsing a flow sequence "
+        "in \"<unicode string>\", line 1, column 11 did not find expected ',' or ']' in "
+        '"<unicode string>", line 2, column 1',
+    ),
+    "nesting deeper than 64 levels": (
+        {"deep.yaml": "duration: 60\nx: " + "[" * 70 + "]" * 70 + "\n"},
+        ["validate", "deep.yaml"],
+        2,
+        "fleetsim: invalid scenario: deep.yaml: YAML nested more than 64 levels deep; a scenario "
+        "is a few levels of sections.",
+    ),
+    "more than 1,000 aliases": (
+        {"many.yaml": "duration: 60\na: &a 1\nb: [" + ",".join(["*a"] * 1001) + "]\n"},
+        ["validate", "many.yaml"],
+        2,
+        "fleetsim: invalid scenario: many.yaml: more than 1,000 YAML aliases (*name); a scenario "
+        "needs few or none.",
+    ),
+    "a --set value over 100,000 characters": (
+        {},
+        ["run", "az-outage", "--set", "name=" + "x" * 100_001],
+        2,
+        "fleetsim: invalid scenario: override 'name': the value is 100,001 characters, more than "
+        "the 100,000 allowed.",
+    ),
+    "a distribution with an infinite mean": (
+        {},
+        [
+            "run",
+            "az-outage",
+            "--set",
+            "traffic.think_time={dist: lognormal, median: 1, sigma: 100}",
+        ],
+        2,
+        "fleetsim: invalid scenario: az-outage (packaged): field 'traffic.think_time': the "
+        "distribution's mean (inf) is not a finite number up to 34,560,000 (400 days in seconds).",
+    ),
+    "a distribution with a huge parameter": (
+        {},
+        ["run", "az-outage", "--set", "traffic.think_time={dist: empirical, samples: [1.0e+308]}"],
+        2,
+        "fleetsim: invalid scenario: az-outage (packaged): field 'traffic.think_time': samples is "
+        "larger than 34,560,000 (400 days in seconds), the largest value a distribution may have.",
+    ),
+    "two billion users in progress": (
+        {},
+        ["run", "az-outage", "--set", "traffic.think_time=10000000"],
+        2,
+        "fleetsim: invalid scenario: az-outage (packaged): field 'traffic': traffic: about "
+        "2,000,000,000 users would be in progress at once (demand up to 200 req/s x think time "
+        "1e+07 s); at most 1,000,000 are simulated: lower the demand or the think time.",
+    ),
     "variants not a mapping": (
         {"v.yaml": "duration: 60\nvariants: [a, b]\n"},
         ["validate", "v.yaml"],
@@ -180,6 +236,15 @@ ARGPARSE_ERRORS = {
 }
 
 
+def _write(files: dict[str, str | bytes], folder: Path) -> None:
+    for name, content in files.items():
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+
 def _main(argv: list[str]) -> int:
     try:
         return cli.main(argv)
@@ -191,12 +256,7 @@ def _main(argv: list[str]) -> int:
 def test_bad_input_exits_2_with_one_paragraph(case, tmp_path, monkeypatch, capsys):
     files, argv, status, first_line = CASES[case]
     monkeypatch.chdir(tmp_path)
-    for name, content in files.items():
-        path = tmp_path / name
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
+    _write(files, tmp_path)
     assert _main(argv) == status
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -248,12 +308,7 @@ def test_a_20_mb_name_is_refused_by_its_length():
 @pytest.mark.parametrize("case", ["random bytes (run)", "alias bomb (validate)", "run --seed -1"])
 def test_the_installed_command_exits_2(case, tmp_path):
     files, argv, status, first_line = CASES[case]
-    for name, content in files.items():
-        path = tmp_path / name
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
+    _write(files, tmp_path)
     proc = subprocess.run(
         [FLEETSIM, *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path
     )

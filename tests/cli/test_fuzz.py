@@ -78,6 +78,7 @@ scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=30),
     st.sampled_from(["5m", "-1s", "1e999", ".inf", ".nan", "1d", "401d", "&a [*a]", "[", "{"]),
+    st.sampled_from([1e308, -1e308, 10**7, 10**400, 0, -1, 1e-300]),
 )
 documents = st.recursive(
     scalars,
