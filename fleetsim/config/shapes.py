@@ -7,9 +7,10 @@ composites ``sum`` and ``product`` of other shapes. Every shape is a model with 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -142,26 +143,34 @@ class TraceShape(Model):
             )
         return self
 
-    @model_validator(mode="after")
-    def _window_parses(self) -> TraceShape:
-        from fleetsim.traces import TraceError
-        from fleetsim.traces.window import window_seconds
-
-        if self.start is not None or self.end is not None:
-            origin = datetime(2000, 1, 1, tzinfo=UTC)
+    @field_validator("start", "end")
+    @classmethod
+    def _timestamp(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Checked here as text; the trace reader places it against the file's own times.
+        if value is not None:
             try:
-                window_seconds(origin, self.start, self.end, self.tz, self.file)
-            except TraceError as exc:
-                raise ValueError(f"traffic.shape: {exc}") from None
+                datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not an ISO 8601 timestamp (e.g. 1995-07-13T09:41:55-04:00)"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> TraceShape:
+        if self.start is not None and self.end is not None:
+            zone = _zone(self.tz)
+            if _moment(self.end, zone) <= _moment(self.start, zone):
+                raise ValueError(
+                    f"traffic.shape: end ({self.end}) is not after start ({self.start})"
+                )
         return self
 
     @field_validator("tz")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        from fleetsim.traces._time import resolve_tz
-
         if value is not None:
-            resolve_tz(value)  # ValueError names the zone
+            _zone(value)
         return value
 
     @field_validator("file")
@@ -179,6 +188,23 @@ class TraceShape(Model):
         if not path.is_file():
             raise ValueError(f"trace file {value!r} not found (looked at {path})")
         return str(path)
+
+
+def _zone(name: str | None) -> tzinfo:
+    """Return the zone a trace's naive timestamps are in (``None``, ``UTC``, an IANA name)."""
+    if name is None or name.strip().upper() in ("UTC", "Z"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r}; use an IANA name such as 'America/New_York' or 'UTC'"
+        ) from None
+
+
+def _moment(text: str, zone: tzinfo) -> datetime:
+    moment = datetime.fromisoformat(text.strip())
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 class SumShape(Model):

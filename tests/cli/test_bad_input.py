@@ -34,6 +34,8 @@ def _random_bytes() -> bytes:
     return bytes([0xED]) + random.Random(21).randbytes(3000)
 
 
+PACKAGED = "fleetsim: invalid scenario: az-outage (packaged): "
+
 #: name -> (files to write, arguments, exit status, first line of stderr)
 CASES: dict[str, tuple[dict[str, str | bytes], list[str], int, str]] = {
     "random bytes (validate)": (
@@ -61,8 +63,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str], int, str]] = {
         {},
         ["run", "az-outage", "--set", "duration=.inf"],
         2,
-        "fleetsim: invalid scenario: az-outage (packaged): field 'duration' = inf: inf is not a "
-        "finite duration.",
+        PACKAGED + "field 'duration' = inf: inf is not a finite duration.",
     ),
     "duration over 400 days": (
         {"long.yaml": "duration: 401d\n"},
@@ -147,23 +148,23 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str], int, str]] = {
             "traffic.think_time={dist: lognormal, median: 1, sigma: 100}",
         ],
         2,
-        "fleetsim: invalid scenario: az-outage (packaged): field 'traffic.think_time': the "
-        "distribution's mean (inf) is not a finite number up to 34,560,000 (400 days in seconds).",
+        PACKAGED + "field 'traffic.think_time': the distribution's mean (inf) is not a finite "
+        "number up to 34,560,000 (400 days in seconds).",
     ),
     "a distribution with a huge parameter": (
         {},
         ["run", "az-outage", "--set", "traffic.think_time={dist: empirical, samples: [1.0e+308]}"],
         2,
-        "fleetsim: invalid scenario: az-outage (packaged): field 'traffic.think_time': samples is "
-        "larger than 34,560,000 (400 days in seconds), the largest value a distribution may have.",
+        PACKAGED + "field 'traffic.think_time': samples is larger than 34,560,000 (400 days in "
+        "seconds), the largest value a distribution may have.",
     ),
     "two billion users in progress": (
         {},
         ["run", "az-outage", "--set", "traffic.think_time=10000000"],
         2,
-        "fleetsim: invalid scenario: az-outage (packaged): field 'traffic': traffic: about "
-        "2,000,000,000 users would be in progress at once (demand up to 200 req/s x think time "
-        "1e+07 s); at most 1,000,000 are simulated: lower the demand or the think time.",
+        PACKAGED + "field 'traffic': traffic: about 2,000,000,000 users would be in progress at "
+        "once (demand up to 200 req/s x think time 1e+07 s); at most 1,000,000 are simulated: "
+        "lower the demand or the think time.",
     ),
     "variants not a mapping": (
         {"v.yaml": "duration: 60\nvariants: [a, b]\n"},
