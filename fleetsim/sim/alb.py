@@ -1,79 +1,51 @@
-"""The Application Load Balancer: nodes per AZ, health checks, routing, stickiness, draining.
+"""The Application Load Balancer: nodes per AZ, DNS, and the listener's target groups.
 
-What is modelled (sources in the fact sheet §1; the full account is ``docs/alb.md``):
+What is modelled here (sources in the fact sheet §1; the full account is ``docs/alb.md``); the
+targets, their health, routing and stickiness belong to the target groups
+(:class:`~fleetsim.sim.target_group.TargetGroup`):
 
 * One ALB node per enabled AZ. Clients pick a node from DNS per request; a node whose AZ has
   failed answers nothing (``000 alb_node_down``) until DNS stops handing it out
   ``dns_failover_delay`` seconds later (§6: Route 53 detection plus propagation).
 * Cross-zone load balancing on (the ALB default, §1.3): every node routes to targets in all AZs.
-  Off (per target group, §1.2): a node routes only to its own AZ's targets; an AZ with no
-  registered target answers ``503 no_registered_targets`` (§1.4) and an AZ with no healthy target
-  leaves DNS after ``dns_failover_delay`` (§1.5).
-* Routing by ``round_robin``, ``least_outstanding_requests`` or ``weighted_random``
-  (see :mod:`fleetsim.sim.alb_routing`), over the routable targets: the ``healthy`` ones, or, if
-  fewer than ``minimum_healthy_targets`` (or ``minimum_healthy_percentage``) are healthy, every
-  registered target — fail-open (§1.1). No registered targets: ``503 no_registered_targets``.
-* Health checks every ``interval`` per target, independent of response time; a failing check
-  takes ``timeout`` to fail; ``unhealthy_threshold`` consecutive failures make a target
-  unhealthy, ``healthy_threshold`` successes make it healthy again, and a newly registered target
-  needs one passing check (§1.1). One checker per target stands for all nodes' checks. Optionally
-  a saturated target (workers busy, accept queue full) fails its check, and a check holds a
-  worker for ``cost`` seconds.
-* Stickiness: the cookie names a target and its expiry is refreshed on every request; the
-  algorithm picks only the first target; if the cookie's target is no longer routable the ALB
-  picks a new one (§1.2). ``app_cookie`` binds only while the user holds an application session.
-* Slow start: a newly healthy target's share ramps linearly over ``slow_start`` seconds (§1.2).
-* A target that cannot be reached: ``504 target_timeout`` after the fixed 10 s connect timeout; a
-  target that refuses the connection: ``502 target_reset`` (§1.3, §1.4). A response not started
-  within the idle timeout (waiting in the target's queue, or a long service):
-  ``504 target_timeout`` at arrival + ``idle_timeout`` (§1.3, §1.4).
-* Deregistration (draining): no new requests; in-flight ones may finish until
-  ``deregistration_delay``, after which those left fail ``502 deregistration_timeout`` (§1.2).
-* ``enabled: false`` (no load balancer): clients reach the group's single instance directly. No
-  nodes, DNS, health checks or draining; a request that finds no instance able to answer (none
-  registered, its AZ down, not running, app not up) fails ``000 instance_down`` at once. The idle
-  timeout still ends requests left waiting (read it as the client giving up).
+  Off (per target group, §1.2): a node routes only to its own AZ's targets, and an AZ with no
+  healthy target leaves DNS after ``dns_failover_delay`` (§1.5).
+* The listener forwards to one target group, or to two with weights (a blue/green deploy, §1.2):
+  each new request picks a target group by weight. Target-group stickiness is not modelled.
+* ``enabled: false`` (no load balancer): no nodes, no DNS; the target group hands requests
+  straight to its instance.
 """
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, cast
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from fleetsim.config.models import AlbConfig
-from fleetsim.sim.alb_routing import POOLS, Pool, Target, Uniforms
+from fleetsim.sim.component import Component
+from fleetsim.sim.target_group import CONNECT_TIMEOUT_S, TargetGroup
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
     from fleetsim.record.recorder import Recorder
     from fleetsim.sim.engine import Engine
     from fleetsim.sim.entities import Request
-    from fleetsim.sim.instance import Instance
+    from fleetsim.sim.rng import RandomStreams
+    from fleetsim.sim.zones import Zone
 
-__all__ = ["CONNECT_TIMEOUT_S", "LoadBalancer", "Target"]
-
-CONNECT_TIMEOUT_S: Final = 10.0  # target connect timeout, fixed at 10 s (§1.3)
-_ROUTABLE_STATES = ("initial", "healthy", "unhealthy")  # registered and not draining
-_EPS: Final = 1e-9
+__all__ = ["CONNECT_TIMEOUT_S", "LoadBalancer"]
 
 
-class LoadBalancer:
-    """An ALB with one target group.
+class LoadBalancer(Component):
+    """An ALB: one node per AZ, DNS over the nodes, a listener forwarding to target groups.
 
     Args:
         env: the simulation environment.
         rec: the run's recorder.
         cfg: the ALB configuration.
         azs: the enabled Availability Zones (one node each).
-        rng: the ``alb`` random stream (node choice, health-check phase; routing draws come from
-            a child stream spawned from it, so they never shift the others).
-        on_routed: called with (request, target) when a request reaches a live target.
-        on_failed: called with (request, now, cause) when the ALB fails a request.
-        check_loss: called per health check; True when a gray failure loses that check.
+        streams: the run's named random streams.
+        scope: its scope in the event rows.
     """
 
     def __init__(
@@ -82,254 +54,88 @@ class LoadBalancer:
         rec: Recorder,
         cfg: AlbConfig,
         azs: list[str],
-        rng: np.random.Generator,
-        on_routed: Callable[[Request, Instance], None],
-        on_failed: Callable[[Request, float, str], None],
-        check_loss: Callable[[Instance], bool] | None = None,
+        streams: RandomStreams,
+        scope: str = "alb",
     ) -> None:
-        self.env = env
+        super().__init__(env, rec, scope, streams)
         self._clock = env.clock
-        self.rec = rec
         self.cfg = cfg
-        self.rng = rng
         self.azs = list(azs)
         self.node_up = dict.fromkeys(azs, True)
         self.dns: list[str] = list(azs)
         self._dead_in_dns = False
-        self.targets: dict[Instance, Target] = {}
-        self._uniform = Uniforms(rng)
-        pool_class = POOLS[cfg.algorithm]
-        route_uniform = Uniforms(rng.spawn(1)[0])
         self._zonal = not cfg.cross_zone
-        # Cross-zone on: one pool for every node; off: one pool per AZ (§1.2).
-        self._pools: dict[str | None, Pool] = (
-            {az: pool_class(route_uniform) for az in azs}
-            if self._zonal
-            else {None: pool_class(route_uniform)}
-        )
-        self._pool = self._pools.get(None)
-        self._zone_healthy = dict.fromkeys(azs, True)
-        self._lor = cfg.enabled and cfg.algorithm == "least_outstanding_requests"
-        self._sticky = cfg.stickiness.enabled
-        self._app_cookie = cfg.stickiness.type == "app_cookie"
-        self._sticky_s = cfg.stickiness.duration
-        self._idle = cfg.idle_timeout
-        self._slow_start = cfg.slow_start
-        self._first_batch_at: float | None = None
-        # Requests in service, in routing (hence arrival) order, for the idle timeout.
-        self._open: deque[Request] = deque()
-        self._open_timer = False
-        self._on_routed = on_routed
-        self._on_failed = on_failed
         self._direct = not cfg.enabled
-        self.target_listeners: list[Callable[[Instance, str], None]] = []
-        # Weighted target groups (a blue/green deploy): a share of new requests goes to another
-        # target group, modelled as a second LoadBalancer with the same nodes.
-        self._other: LoadBalancer | None = None
+        self._lor = cfg.enabled and cfg.algorithm == "least_outstanding_requests"
+        self.target_groups: list[TargetGroup] = []
+        # Weighted target groups (a blue/green deploy): a share of new requests goes to the
+        # second target group.
+        self._other: TargetGroup | None = None
         self._other_share = 0.0
-        self._other_uniform: Callable[[], float] = self._uniform
-        self._shared = False  # another target group exists: a cookie may name its target
-        #: A gray failure's lost health checks: called per check, True = this check gets no answer.
-        self.check_loss = check_loss
+        self._other_uniform: Callable[[], float] = _never
 
-    # --- routing (hot path) --------------------------------------------------------------
+    def attach(self, tg: TargetGroup) -> None:
+        """Put a target group behind this load balancer (the first one gets every request)."""
+        self.target_groups.append(tg)
+        tg.zone_health_listeners.append(self._zone_health_changed)
+
+    def zone_changed(self, zone: Zone) -> None:
+        """An AZ failed or recovered: its node stops or resumes answering."""
+        if zone.up:
+            self.node_recovered(zone.name)
+        else:
+            self.node_failed(zone.name)
+
+    # --- the listener (hot path) ---------------------------------------------------------
 
     def handle(self, req: Request) -> None:
         """Route one request arriving from a client."""
         now = self._clock.now
+        tg = self.target_groups[0]
         if self._direct:
-            self._handle_direct(req, now)
+            tg.handle_direct(req, now)
             return
         other = self._other
         if other is not None and self._other_uniform() < self._other_share:
-            other.handle(req)
-            return
-        pool = self._pool
+            tg = other
+        az: str | None = None
         if self._zonal or self._dead_in_dns:
             # Only while a dead node is still handed out, or with cross-zone off, does the
-            # client's choice of node matter.
+            # client's choice of node matter. The draw comes from the chosen target group's
+            # stream (the order of draws of the time the target group stood for the ALB).
             dns = self.dns
-            az = dns[int(self._uniform() * len(dns))]
+            az = dns[int(tg.uniform() * len(dns))]
             if not self.node_up[az]:
-                self._on_failed(req, now, "000 alb_node_down")
+                tg.on_failed(req, now, "000 alb_node_down")
                 return
-            if self._zonal:
-                pool = self._pools[az]
-        assert pool is not None
-        user = req.user
-        target: Instance | None = None
-        if self._sticky:
-            sticky = user.sticky
-            if (
-                sticky is not None
-                and sticky.routable
-                and user.sticky_until > now
-                and (not self._shared or sticky in self.targets)
-                and (user.session is not None or not self._app_cookie)
-            ):
-                target = sticky
-        if target is None:
-            chosen = pool.pick(now)
-            if chosen is None:
-                self._on_failed(req, now, self._no_target_cause(pool))
-                return
-            target = chosen.instance
-        if self._sticky:
-            user.sticky = target
-            user.sticky_until = now + self._sticky_s
-        req.instance = target
-        if self._lor:
-            self._count_routed(target)
-        if not target.reachable:
-            self._clock.call_later(CONNECT_TIMEOUT_S, self._connect_timed_out, req)
-        elif target.state != "running" or not target.app_up:
-            self._on_failed(req, now, "502 target_reset")
-        else:
-            self._deliver(req, target)
-
-    def _deliver(self, req: Request, target: Instance) -> None:
-        # Hand the request to its target and watch it for the idle timeout.
-        self._on_routed(req, target)
-        if not req.done:
-            self._open.append(req)
-            if not self._open_timer:
-                self._arm_open_timer()
-
-    def _handle_direct(self, req: Request, now: float) -> None:
-        # No load balancer: the client connects to the one instance it knows, or gets nothing.
-        target = next(iter(self.targets), None)
-        req.instance = target
-        if target is None or not target.reachable or target.state != "running" or not target.app_up:
-            self._on_failed(req, now, "000 instance_down")
-            return
-        self._deliver(req, target)
-
-    def _no_target_cause(self, pool: Pool) -> str:
-        registered = self._members(pool) if self._zonal else self.targets
-        # No registered target (in the group, or in this AZ with cross-zone off): 503 (§1.4).
-        # Otherwise every target is draining (fail-open would route to any other).
-        return "503 no_healthy_targets" if registered else "503 no_registered_targets"
-
-    def _members(self, pool: Pool) -> list[Target]:
-        az = next(a for a, p in self._pools.items() if p is pool)
-        return [t for t in self.targets.values() if t.instance.az == az]
-
-    def _count_routed(self, inst: Instance) -> None:
-        target = self.targets[inst]
-        pool = target.pool
-        if pool is None:
-            target.outstanding += 1
-        else:
-            pool.routed(target)
+        tg.route(req, now, az)
 
     def finished(self, req: Request) -> None:
         """A request has its outcome (ok or failed); least outstanding requests counts it."""
         if not self._lor:
             return
-        inst = req.instance
-        if inst is None:
-            return
-        target = self.targets.get(inst)
-        if target is None:
-            if self._other is not None:
-                self._other.finished(req)
-            return
-        pool = target.pool
-        if pool is None:
-            target.outstanding -= 1
-        else:
-            pool.finished(target)
+        for tg in self.target_groups:
+            if tg.finished(req):
+                return
 
-    def forward(self, other: LoadBalancer, share: float, uniform: Callable[[], float]) -> None:
-        """Weighted target groups: send ``share`` (0–1) of new requests to ``other``.
+    def forward(self, second: TargetGroup, share: float, uniform: Callable[[], float]) -> None:
+        """Weighted target groups: send ``share`` (0–1) of new requests to ``second``.
 
         A listener rule forwarding to two target groups with weights (§1.2); the cookie of one
         target group's stickiness does not bind a request the weights sent to the other, whose
         algorithm picks a new target. Target-group stickiness is not modelled.
 
         Args:
-            other: the load balancer standing for the second target group.
+            second: the second target group (attached to this load balancer).
             share: the second target group's weight over the sum of both weights.
             uniform: uniform draws in [0, 1) deciding each request's target group.
         """
-        self._other = other
+        self._other = second
         self._other_share = share
         self._other_uniform = uniform
-        self._shared = other._shared = True
-        self.rec.event(self.env.now, "alb.weights", "alb", None, None, f"second={share:.0%}")
-
-    def _connect_timed_out(self, req: Request) -> None:
-        self._on_failed(req, self._clock.now, "504 target_timeout")
-
-    # --- idle timeout (§1.3: 60 s default; §1.4: 504 when no response in time) -----------
-
-    def _arm_open_timer(self) -> None:
-        self._open_timer = True
-        delay = max(0.0, self._open[0].arrived + self._idle - self._clock.now)
-        self._clock.call_later(delay, self._open_timeout, None)
-
-    def _open_timeout(self, _arg: None) -> None:
-        # Requests are routed in arrival order, so deadlines only grow along the deque: drop
-        # the answered ones from its head, time out the expired ones (in service or still in
-        # the target's accept queue), and wait for the next. Most are answered long before
-        # their deadline, so this wakes about once per timeout, not once per request.
-        self._open_timer = False
-        open_ = self._open
-        now = self.env.now
-        limit = now - self._idle + _EPS
-        while open_:
-            req = open_[0]
-            if not req.done:
-                if req.arrived > limit:
-                    break
-                if req.started is None:
-                    # Still waiting for a worker: it leaves the target's accept queue, whose
-                    # FIFO order makes it the head.
-                    queue = cast("Instance", req.instance).queue
-                    if queue[0] is req:
-                        queue.popleft()
-                    else:
-                        queue.remove(req)
-                # In service, the target keeps working on it; the ALB has closed the connection.
-                self._on_failed(req, now, "504 target_timeout")
-            open_.popleft()
-        if open_:
-            self._arm_open_timer()
-
-    def _rebuild(self) -> None:
-        for key, pool in self._pools.items():
-            members = [
-                t
-                for t in self.targets.values()
-                if t.state in _ROUTABLE_STATES and (key is None or t.instance.az == key)
-            ]
-            healthy = [t for t in members if t.state == "healthy"]
-            pool_was = pool.targets
-            if self._healthy_enough(len(healthy), len(members)):
-                pool.rebuild(healthy)
-            else:
-                # Fail open (§1.1): below the threshold, route to every registered target.
-                pool.rebuild(members)
-            for t in pool_was:
-                t.instance.routable = False
-            if key is not None and bool(healthy) != self._zone_healthy[key]:
-                # Cross-zone off: an AZ with no healthy target leaves DNS (§1.5).
-                self._zone_healthy[key] = bool(healthy)
-                self.env.process(self._dns_change(key, present=bool(healthy)))
-        for pool in self._pools.values():
-            for t in pool.targets:
-                t.instance.routable = True
-
-    def _healthy_enough(self, healthy: int, registered: int) -> bool:
-        if healthy < self.cfg.minimum_healthy_targets:
-            return False
-        pct = self.cfg.minimum_healthy_percentage
-        return pct is None or healthy >= math.ceil(pct / 100.0 * registered - _EPS)
-
-    @property
-    def routable(self) -> list[Instance]:
-        """The instances any node may route a new request to now."""
-        return [t.instance for pool in self._pools.values() for t in pool.targets]
+        for tg in self.target_groups:
+            tg.shared = True
+        self.log("alb.weights", detail=f"second={share:.0%}")
 
     # --- nodes and DNS -------------------------------------------------------------------
 
@@ -339,7 +145,7 @@ class LoadBalancer:
             return
         self.node_up[az] = False
         self._dns_updated()
-        self.rec.event(self.env.now, "alb.node_down", "alb", az)
+        self.log("alb.node_down", az)
         self.env.process(self._dns_change(az, present=False))
 
     def node_recovered(self, az: str) -> None:
@@ -348,11 +154,17 @@ class LoadBalancer:
             return
         self.node_up[az] = True
         self._dns_updated()
-        self.rec.event(self.env.now, "alb.node_up", "alb", az)
+        self.log("alb.node_up", az)
         self.env.process(self._dns_change(az, present=True))
 
+    def _zone_health_changed(self, az: str, healthy: bool) -> None:
+        # Cross-zone off: an AZ with no healthy target leaves DNS (§1.5), with one comes back.
+        self.env.process(self._dns_change(az, present=healthy))
+
     def _in_dns_wanted(self, az: str) -> bool:
-        return self.node_up[az] and (not self._zonal or self._zone_healthy[az])
+        if not self.node_up[az]:
+            return False
+        return not self._zonal or any(tg.zone_healthy[az] for tg in self.target_groups)
 
     def _dns_change(self, az: str, present: bool) -> Process:
         yield self.env.timeout(self.cfg.dns_failover_delay)
@@ -367,137 +179,12 @@ class LoadBalancer:
         else:
             return
         self._dns_updated()
-        self.rec.event(self.env.now, "alb.dns_" + ("added" if present else "removed"), "alb", az)
+        self.log("alb.dns_" + ("added" if present else "removed"), az)
 
     def _dns_updated(self) -> None:
         self._dead_in_dns = any(not self.node_up[az] for az in self.dns)
 
-    # --- registration and health checks --------------------------------------------------
 
-    def register(self, inst: Instance, healthy: bool = False) -> None:
-        """Register an instance; it starts ``initial`` (or ``healthy`` for the warm start)."""
-        now = self.env.now
-        if self._direct:
-            # Nothing checks it: clients use the instance as soon as it is in service.
-            self.targets[inst] = Target(inst, "healthy")
-            return
-        target = Target(inst, "healthy" if healthy else "initial")
-        # Targets already healthy and the first batch into an empty group skip slow start (§1.2).
-        if not self.targets:
-            self._first_batch_at = now
-        target.skip_slow_start = healthy or self._first_batch_at == now
-        self.targets[inst] = target
-        self.rec.event(now, f"target.{target.state}", "alb.tg", inst.az, inst.name)
-        self._rebuild()
-        self.env.process(self._health_checker(target))
-
-    def deregister(self, inst: Instance, on_drained: Callable[[Instance], None]) -> None:
-        """Drain ``inst``; call ``on_drained`` once no request remains or the delay ends."""
-        target = self.targets.get(inst)
-        if target is None:
-            on_drained(inst)
-            return
-        if self._direct:
-            # No load balancer, no draining: requests still running fail when it terminates.
-            del self.targets[inst]
-            on_drained(inst)
-            return
-        self._set_state(target, "draining")
-        self.env.process(self._drain(target, on_drained))
-
-    def _drain(self, target: Target, on_drained: Callable[[Instance], None]) -> Process:
-        inst = target.instance
-        # deregistration delay default 300 s (§1.2): in-flight requests may finish until then
-        deadline = self.env.now + self.cfg.deregistration_delay
-        # Polling once a second is cheap and keeps requests free of drain bookkeeping.
-        while inst.in_flight and self.env.now < deadline:
-            yield self.env.timeout(min(1.0, deadline - self.env.now))
-        if inst.in_flight:
-            # Delay expired with requests still running: 502 (§1.4).
-            inst.fail_in_flight("502 deregistration_timeout")
-        del self.targets[inst]
-        self.rec.event(self.env.now, "target.unused", "alb.tg", inst.az, inst.name)
-        on_drained(inst)
-
-    def set_health(self, inst: Instance, state: str) -> None:
-        """Force the target's state (tests and operator actions); normally checks do this."""
-        self._set_state(self.targets[inst], state)
-
-    def _set_state(self, target: Target, state: str) -> None:
-        if target.state == state:
-            return
-        now = self.env.now
-        target.state = state
-        if state == "healthy" and self._slow_start and not target.skip_slow_start:
-            # Slow start: the share ramps linearly after the target becomes healthy (§1.2).
-            target.ramp_from = now
-            target.ramp_until = now + self._slow_start
-        elif state != "healthy":
-            target.ramp_until = 0.0  # becoming unhealthy ends slow start (§1.2)
-        inst = target.instance
-        self.rec.event(now, f"target.{state}", "alb.tg", inst.az, inst.name)
-        self._rebuild()
-        for listener in self.target_listeners:
-            listener(inst, state)
-
-    def _check_passes(self, inst: Instance) -> bool:
-        if not inst.alive:
-            return False
-        if self.check_loss is not None and self.check_loss(inst):
-            return False
-        hc = self.cfg.health_check
-        if hc.fails_when_saturated and inst.busy >= inst.workers:
-            queue = inst.queue
-            # The check joins the accept queue: refused if it is full, and timed out if the
-            # request at its head has already waited the timeout (FIFO: the check would wait
-            # at least as long).
-            if len(queue) >= inst.queue_size or (
-                queue and self.env.now - queue[0].arrived >= hc.timeout
-            ):
-                return False
-        if hc.cost > 0 and inst.busy < inst.workers:
-            inst.hold_worker(hc.cost)  # a passing check holds a free worker
-        return True
-
-    def _health_checker(self, target: Target) -> Process:
-        hc = self.cfg.health_check
-        inst = target.instance
-        # Checks of different targets are not synchronised: a random phase within one interval.
-        yield self.env.timeout(self.rng.random() * hc.interval)
-        while target.state not in ("draining", "unused") and inst.state != "terminated":
-            started = self.env.now
-            if self._check_passes(inst):
-                target.successes += 1
-                target.failures = 0
-                # A new target needs one passing check; an unhealthy one healthy_threshold (§1.1).
-                if target.state == "initial" or (
-                    target.state == "unhealthy" and target.successes >= hc.healthy_threshold
-                ):
-                    self._set_state(target, "healthy")
-            else:
-                # A failing check takes the whole timeout to fail (§1.1).
-                yield self.env.timeout(hc.timeout)
-                if target.state in ("draining", "unused"):
-                    return
-                target.failures += 1
-                target.successes = 0
-                if target.state != "unhealthy" and target.failures >= hc.unhealthy_threshold:
-                    self._set_state(target, "unhealthy")
-            # The interval does not depend on how long the target takes to respond (§1.1).
-            yield self.env.timeout(max(0.0, started + hc.interval - self.env.now))
-
-    # --- metrics -------------------------------------------------------------------------
-
-    def healthy_count(self) -> int:
-        """Number of targets currently ``healthy``."""
-        return sum(1 for t in self.targets.values() if t.state == "healthy")
-
-    def host_counts(self) -> dict[str, tuple[int, int]]:
-        """``HealthyHostCount`` and ``UnHealthyHostCount`` now, per AZ (for CloudWatch)."""
-        counts = {az: [0, 0] for az in self.azs}
-        for t in self.targets.values():
-            if t.state == "healthy":
-                counts[t.instance.az][0] += 1
-            elif t.state == "unhealthy":
-                counts[t.instance.az][1] += 1
-        return {az: (h, u) for az, (h, u) in counts.items()}
+def _never() -> float:
+    # The weights' draw before a second target group exists (never called then).
+    return 1.0

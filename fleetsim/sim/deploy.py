@@ -18,28 +18,41 @@ instance warmup.
 
 The green group does not scale: the scenario's scaling policies and scheduled actions keep acting
 on the blue group.
+
+A deploy is given what it acts on: the group (rolling), or the blue group, the load balancer and
+a factory making the green group behind its own target group (blue/green).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from fleetsim.config.asg import AsgConfig
 from fleetsim.config.faults import Deploy, ShiftSteps
 from fleetsim.sim.alb_routing import Uniforms
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
-    from fleetsim.sim.world import World
+    from fleetsim.record.recorder import Recorder
+    from fleetsim.sim.alb import LoadBalancer
+    from fleetsim.sim.asg import AutoScalingGroup
+    from fleetsim.sim.engine import Engine
+    from fleetsim.sim.target_group import TargetGroup
 
 SCOPE = "fault"
 POLL_S = 1.0  # how often the deploy looks at the green group's health and blue's draining
 
+GreenFactory = Callable[[AsgConfig], "tuple[AutoScalingGroup, TargetGroup]"]
+"""Makes the green group, of the given configuration, behind its own target group."""
 
-def rolling(world: World, fault: Deploy) -> Process:
+
+def rolling(env: Engine, rec: Recorder, group: AutoScalingGroup, fault: Deploy) -> Process:
     """Run a rolling deploy: the group's instance refresh (§2.9)."""
-    env = world.env
     yield env.timeout(fault.at)
-    prefs = world.scenario.asg.instance_refresh
+    prefs = group.cfg.instance_refresh
     lo = fault.min_healthy_percentage
     hi = fault.max_healthy_percentage
     # MinHealthyPercentage 90, MaxHealthyPercentage 100 by default (§2.9).
@@ -47,25 +60,32 @@ def rolling(world: World, fault: Deploy) -> Process:
         f"strategy=rolling min_healthy={prefs.min_healthy_percentage if lo is None else lo}% "
         f"max_healthy={prefs.max_healthy_percentage if hi is None else hi}%"
     )
-    world.rec.event(env.now, "fault.deploy.start", SCOPE, None, None, detail)
-    yield world.asg.start_instance_refresh(lo, hi, fault.instance_warmup)
-    world.rec.event(env.now, "fault.deploy.end", SCOPE, None, None, "strategy=rolling")
+    rec.event(env.now, "fault.deploy.start", SCOPE, None, None, detail)
+    yield group.start_instance_refresh(lo, hi, fault.instance_warmup)
+    rec.event(env.now, "fault.deploy.end", SCOPE, None, None, "strategy=rolling")
 
 
-def blue_green(world: World, fault: Deploy, stream: str) -> Process:
+def blue_green(
+    env: Engine,
+    rec: Recorder,
+    blue: AutoScalingGroup,
+    lb: LoadBalancer,
+    make_green: GreenFactory,
+    fault: Deploy,
+    weights: np.random.Generator,
+) -> Process:
     """Run a blue/green deploy (see the module docstring).
 
     Args:
-        world: the world.
+        env: the simulation environment.
+        rec: the run's recorder.
+        blue: the group in service.
+        lb: the load balancer whose listener's weights move traffic.
+        make_green: makes the green group behind its own target group on ``lb``.
         fault: the deploy.
-        stream: prefix of the green group's random streams.
+        weights: the random stream deciding each request's target group while both get some.
     """
-    env = world.env
-    rec = world.rec
-    # Taken at build time, not at the deploy: stream names are claimed once per run.
-    weights = world.streams.stream(f"{stream}.weights")
     yield env.timeout(fault.at)
-    blue, blue_tg = world.asg, world.alb
     size = blue.desired
     shift = fault.shift
     steps = [100] if isinstance(shift, str) else list(shift.steps)
@@ -87,17 +107,17 @@ def blue_green(world: World, fault: Deploy, stream: str) -> Process:
             "warm_pool": None,
         }
     )
-    green, green_tg = world.add_group(cfg, stream)
+    green, green_tg = make_green(cfg)
     green.reconcile("blue/green deploy: green group")
     # Traffic moves only once every green target passes its health check.
     while green_tg.healthy_count() < size:
         yield env.timeout(POLL_S)
-    rec.event(env.now, "deploy.green_healthy", "asg", None, None, f"{size} targets")
+    rec.event(env.now, "deploy.green_healthy", "asg.green", None, None, f"{size} targets")
     uniform = Uniforms(weights)
     for k, pct in enumerate(steps):
         if k and isinstance(shift, ShiftSteps):
             yield env.timeout(shift.interval)
-        blue_tg.forward(green_tg, pct / 100.0, uniform)
+        lb.forward(green_tg, pct / 100.0, uniform)
         rec.event(env.now, "deploy.shift", "alb", None, None, f"green={pct}%")
     blue.update_group(0, 0, 0, "blue/green deploy", "blue retired")
     while blue.members():

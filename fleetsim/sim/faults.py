@@ -6,10 +6,10 @@ Each fault drives machinery the components already have, rather than re-implemen
   listens to its :class:`~fleetsim.sim.zones.Zone`: the ALB node stops answering, the instances
   there stop answering (requests in flight on them fail), its Redis nodes fail, and the ASG can
   no longer launch there; when the AZ returns, the ASG rebalances.
-* ``az_degraded`` puts a :class:`Degradation` in ``World.degraded``: the request logic adds its
-  latency to requests served in the AZ and drops a share of them (no answer: the ALB fails them
-  ``504 target_timeout`` at its idle timeout, §1.4); health checks are lost in the same share
-  (the world gives every target group's health checks that loss, ``World._check_lost``).
+* ``az_degraded`` puts a :class:`~fleetsim.sim.zones.Degradation` on the AZ's zone: the
+  application adds its latency to requests served in the AZ and drops a share of them (no answer:
+  the ALB fails them ``504 target_timeout`` at its idle timeout, §1.4); every target group's
+  health checks of targets there are lost in the same share.
 * ``instance_crash`` (``host``) moves the instance out of ``running`` — the EC2 health check
   replaces it at once (§2.2); (``app``) kills the process only: the instance keeps running, the
   ALB health check marks it unhealthy and only a group with ``health_check_type: ELB`` replaces it.
@@ -20,16 +20,20 @@ Each fault drives machinery the components already have, rather than re-implemen
 
 Every fault writes ``fault.<kind>.start`` and ``fault.<kind>.end`` event rows (scope ``fault``);
 an instantaneous one writes both at the same time.
+
+The schedule is given only what the faults act on (the zones, the fleet registry, the session
+store, the Spot market, the boot model, the load balancer), never the whole world.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fleetsim.config.app import SpotInterruption
+from fleetsim.config.asg import AsgConfig
 from fleetsim.config.faults import (
     AnyFault,
     AzDegraded,
@@ -42,86 +46,111 @@ from fleetsim.config.faults import (
     SpotInterruptions,
 )
 from fleetsim.sim.alb_routing import Uniforms
+from fleetsim.sim.component import Component
 from fleetsim.sim.deploy import blue_green, rolling
 from fleetsim.sim.types import Process
+from fleetsim.sim.zones import Degradation
 
 if TYPE_CHECKING:
+    from fleetsim.record.recorder import Recorder
+    from fleetsim.sim.alb import LoadBalancer
+    from fleetsim.sim.asg import AutoScalingGroup
+    from fleetsim.sim.boot import BootModel
+    from fleetsim.sim.engine import Engine
+    from fleetsim.sim.fleet import Fleet
     from fleetsim.sim.instance import Instance
-    from fleetsim.sim.world import World
+    from fleetsim.sim.rng import RandomStreams
+    from fleetsim.sim.spot import SpotMarket
+    from fleetsim.sim.stores import SessionStore
+    from fleetsim.sim.target_group import TargetGroup
+    from fleetsim.sim.zones import Zone
 
 SCOPE = "fault"
 
 
-class Degradation:
-    """A gray failure of one AZ: added latency and a share of requests that get no answer.
-
-    Args:
-        added_latency: seconds added to each request served in the AZ.
-        loss_fraction: share of requests (and health checks) lost.
-        uniform: uniform draws in [0, 1).
-    """
-
-    __slots__ = ("added_latency", "loss_fraction", "uniform")
-
-    def __init__(
-        self, added_latency: float, loss_fraction: float, uniform: Callable[[], float]
-    ) -> None:
-        self.added_latency = added_latency
-        self.loss_fraction = loss_fraction
-        self.uniform = uniform
-
-    def lost(self) -> bool:
-        """True if this request (or health check) gets no answer."""
-        return self.loss_fraction > 0.0 and self.uniform() < self.loss_fraction
-
-
-class FaultSchedule:
+class FaultSchedule(Component):
     """Runs the scenario's faults at their times.
 
     Each fault ``i`` draws from its own streams named ``fault.<i>.<kind>…``, so adding a fault
     shifts no other component's random numbers.
 
     Args:
-        world: the world the faults act on.
+        env: the simulation environment.
+        rec: the run's recorder.
+        streams: the run's named random streams.
+        faults: the scenario's faults and operations.
+        duration: the run's length (an open-ended Spot interruption rate stops there).
+        zones: the AZs (outages, gray failures).
+        fleet: the fleet registry (crashes; the blue/green deploy adds its green group there).
+        store: the session store (Redis node failures).
+        spot: the Spot market, if the fleet runs on Spot (interruptions).
+        boot: the boot model (bootstrap outages).
+        lb: the load balancer (the blue/green deploy moves its listener's weights).
     """
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.env = world.env
-        self.rec = world.rec
-        self.faults: list[AnyFault] = list(world.scenario.faults)
+    def __init__(
+        self,
+        env: Engine,
+        rec: Recorder,
+        streams: RandomStreams,
+        faults: list[AnyFault],
+        duration: float,
+        *,
+        zones: Mapping[str, Zone],
+        fleet: Fleet,
+        store: SessionStore,
+        spot: SpotMarket | None,
+        boot: BootModel,
+        lb: LoadBalancer,
+    ) -> None:
+        super().__init__(env, rec, SCOPE, streams)
+        self.faults = list(faults)
+        self.duration = duration
+        self.zones = zones
+        self.fleet = fleet
+        self.store = store
+        self.spot = spot
+        self.lb = lb
         self._mtbf: list[tuple[InstanceCrash, np.random.Generator]] = []
         for i, fault in enumerate(self.faults):
             if isinstance(fault, InstanceCrash) and fault.mtbf is not None:
-                self._mtbf.append((fault, world.streams.stream(f"fault.{i}.instance_crash")))
+                self._mtbf.append((fault, self.stream(f"fault.{i}.instance_crash")))
             if isinstance(fault, BootstrapOutage):
-                world.boot.unreachable.append((fault.at, fault.at + fault.duration))
+                boot.unreachable.append((fault.at, fault.at + fault.duration))
 
     def start(self) -> None:
         """Schedule every fault."""
-        streams = self.world.streams
         for i, fault in enumerate(self.faults):
             if isinstance(fault, AzOutage):
                 self.env.process(self._az_outage(fault))
             elif isinstance(fault, AzDegraded):
-                gen = streams.stream(f"fault.{i}.az_degraded")
+                gen = self.stream(f"fault.{i}.az_degraded")
                 self.env.process(self._az_degraded(fault, Uniforms(gen)))
             elif isinstance(fault, InstanceCrash):
                 if fault.at is not None:
-                    gen = streams.stream(f"fault.{i}.instance_crash")
+                    gen = self.stream(f"fault.{i}.instance_crash")
                     self.env.process(self._crash_at(fault, fault.at, gen))
             elif isinstance(fault, RedisPrimaryFailure | RedisNodeFailure):
                 self.env.process(self._redis(fault))
             elif isinstance(fault, SpotInterruptions):
-                gen = streams.stream(f"fault.{i}.spot_interruptions")
+                gen = self.stream(f"fault.{i}.spot_interruptions")
                 self.env.process(self._spot(fault, gen))
             elif isinstance(fault, Deploy):
-                if fault.strategy == "rolling":
-                    self.env.process(rolling(self.world, fault))
-                else:
-                    self.env.process(blue_green(self.world, fault, f"fault.{i}.deploy"))
+                self.env.process(self._deploy(fault, f"fault.{i}.deploy"))
             else:
                 self.env.process(self._bootstrap_outage(fault))
+
+    def _deploy(self, fault: Deploy, stream: str) -> Process:
+        blue = self.fleet.groups[0]
+        if fault.strategy == "rolling":
+            return rolling(self.env, self.rec, blue, fault)
+        # Taken at build time, not at the deploy: stream names are claimed once per run.
+        weights = self.stream(f"{stream}.weights")
+
+        def add_green(cfg: AsgConfig) -> tuple[AutoScalingGroup, TargetGroup]:
+            return self.fleet.add_group(cfg, stream, "green")
+
+        return blue_green(self.env, self.rec, blue, self.lb, add_green, fault, weights)
 
     def watch(self, inst: Instance) -> None:
         """Give a new instance its random crash times (``instance_crash`` with ``mtbf``)."""
@@ -136,17 +165,17 @@ class FaultSchedule:
     def _event(
         self, kind: str, az: str | None = None, inst: str | None = None, d: str = ""
     ) -> None:
-        self.rec.event(self.env.now, f"fault.{kind}", SCOPE, az, inst, d)
+        self.log(f"fault.{kind}", az, inst, d)
 
     # --- AZ ------------------------------------------------------------------------------
 
     def _az_outage(self, fault: AzOutage) -> Process:
         yield self.env.timeout(fault.at)
         self._event("az_outage.start", fault.az, d=f"duration={fault.duration:g}")
-        self.world.zones[fault.az].set_up(False)
+        self.zones[fault.az].set_up(False)
         yield self.env.timeout(fault.duration)
         self._event("az_outage.end", fault.az)
-        self.world.zones[fault.az].set_up(True)
+        self.zones[fault.az].set_up(True)
 
     def _az_degraded(self, fault: AzDegraded, uniform: Callable[[], float]) -> Process:
         yield self.env.timeout(fault.at)
@@ -156,9 +185,10 @@ class FaultSchedule:
         )
         self._event("az_degraded.start", fault.az, d=detail)
         gray = Degradation(fault.added_latency, fault.loss_fraction, uniform)
-        self.world.degraded[fault.az] = gray
+        zone = self.zones[fault.az]
+        zone.degradation = gray
         yield self.env.timeout(fault.duration)
-        del self.world.degraded[fault.az]
+        zone.degradation = None
         self._event("az_degraded.end", fault.az)
 
     # --- instances -----------------------------------------------------------------------
@@ -167,7 +197,7 @@ class FaultSchedule:
         yield self.env.timeout(at)
         candidates = [
             i
-            for i in self.world.members("InService")
+            for i in self.fleet.members("InService")
             if i.alive and (fault.az is None or i.az == fault.az)
         ]
         picks = [candidates[int(k)] for k in gen.permutation(len(candidates))[: fault.count]]
@@ -180,8 +210,7 @@ class FaultSchedule:
 
     def _crash_later(self, fault: InstanceCrash, inst: Instance, wait: float) -> Process:
         yield self.env.timeout(wait)
-        groups = self.world.groups
-        if not inst.alive or not any(g.lifecycle.get(inst) == "InService" for g in groups):
+        if not inst.alive or not self.fleet.in_service(inst):
             return  # ended meanwhile, booting, or already crashed: spared
         self._event("instance_crash.start", inst.az, inst.name, f"mode={fault.mode} random")
         self._crash(inst, fault.mode)
@@ -196,16 +225,16 @@ class FaultSchedule:
         # The host is gone: the EC2 state leaves running, replaced at once (§2.2).
         inst.fail_in_flight("502 target_reset")
         inst.transition("shutting-down")
-        for group in self.world.groups:
-            if inst in group.lifecycle:
-                group.instance_stopped_running(inst)
+        group = self.fleet.group_of(inst)
+        if group is not None:
+            group.instance_stopped_running(inst)
 
     # --- Redis ---------------------------------------------------------------------------
 
     def _redis(self, fault: RedisPrimaryFailure | RedisNodeFailure) -> Process:
         from fleetsim.sim.stores.redis import RedisStore
 
-        store = self.world.store
+        store = self.store
         assert isinstance(store, RedisStore)  # the scenario validator requires Redis sessions
         yield self.env.timeout(fault.at)
         if isinstance(fault, RedisPrimaryFailure):
@@ -221,7 +250,7 @@ class FaultSchedule:
     # --- Spot ----------------------------------------------------------------------------
 
     def _spot(self, fault: SpotInterruptions, gen: np.random.Generator) -> Process:
-        spot = self.world.spot
+        spot = self.spot
         assert spot is not None  # the scenario validator requires Spot instances
         at = fault.at or 0.0
         if fault.count is not None:
@@ -231,7 +260,7 @@ class FaultSchedule:
             self._event("spot_interruptions.end")
             return
         assert fault.rate_per_hour is not None
-        end = self.world.scenario.duration if fault.duration is None else at + fault.duration
+        end = self.duration if fault.duration is None else at + fault.duration
         yield self.env.timeout(at)
         self._event("spot_interruptions.start", d=f"rate_per_hour={fault.rate_per_hour:g}")
         while True:

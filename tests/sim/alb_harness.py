@@ -1,4 +1,4 @@
-"""A load balancer with hand-made targets, for exact ALB tests (no traffic model, no ASG)."""
+"""A load balancer and its target group with hand-made targets, for exact ALB tests."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fleetsim.sim.engine import Engine
 from fleetsim.sim.entities import Request, User
 from fleetsim.sim.instance import Instance
 from fleetsim.sim.rng import RandomStreams
+from fleetsim.sim.target_group import TargetGroup
 
 
 class Harness:
@@ -37,15 +38,13 @@ class Harness:
         self.env = Engine()
         self.rec = Recorder(100_000, keep_requests=True)
         self.cfg = AlbConfig(**alb)
-        self.lb = LoadBalancer(
-            self.env,
-            self.rec,
-            self.cfg,
-            azs or sorted(set(zones)),
-            RandomStreams(1).stream("alb"),
-            self._routed,
-            self._failed,
+        azs = azs or sorted(set(zones))
+        streams = RandomStreams(1)
+        self.lb = LoadBalancer(self.env, self.rec, self.cfg, azs, streams)
+        self.tg = TargetGroup(
+            self.env, self.rec, self.cfg, azs, streams, "alb", self._routed, self._failed
         )
+        self.lb.attach(self.tg)
         if callable(cpu):
             self._cpu = cpu
         else:
@@ -60,7 +59,7 @@ class Harness:
         inst = Instance(
             self.env,
             self.rec,
-            f"i-{len(self.lb.targets) + 1}",
+            f"i-{len(self.tg.targets) + 1}",
             az,
             _itype(),
             workers,
@@ -71,7 +70,7 @@ class Harness:
         )
         inst.transition("running")
         inst.app_up = True
-        self.lb.register(inst, healthy=healthy)
+        self.tg.register(inst, healthy=healthy)
         return inst
 
     def _routed(self, req: Request, inst: Instance) -> None:

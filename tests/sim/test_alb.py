@@ -3,10 +3,10 @@
 from fleetsim.config.catalog import instance_type
 from fleetsim.config.models import AlbConfig
 from fleetsim.record.recorder import Recorder
-from fleetsim.sim.alb import CONNECT_TIMEOUT_S, LoadBalancer
 from fleetsim.sim.engine import Engine
 from fleetsim.sim.instance import Instance
 from fleetsim.sim.rng import RandomStreams
+from fleetsim.sim.target_group import CONNECT_TIMEOUT_S, TargetGroup
 from fleetsim.sim.world import simulate
 from tests.conftest import make_scenario
 
@@ -89,12 +89,13 @@ def test_stickiness_keeps_a_user_on_one_target_until_it_fails():
 
 
 def _lb(env, rec, n, min_healthy=1):
-    lb = LoadBalancer(
+    lb = TargetGroup(
         env,
         rec,
         AlbConfig(minimum_healthy_targets=min_healthy),
         ["us-east-1a"],
-        RandomStreams(1).stream("alb"),
+        RandomStreams(1),
+        "alb",
         lambda r, i: None,
         lambda r, t, c: None,
     )

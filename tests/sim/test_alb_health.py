@@ -113,7 +113,7 @@ def test_a_sticky_user_rerouted_from_a_live_target_loses_an_in_memory_session():
         yield world.env.timeout(300)
         inst = world.asg.members("InService")[0]
         victim.append(inst)
-        world.alb.set_health(inst, "unhealthy")  # alive, but out of rotation
+        world.tg.set_health(inst, "unhealthy")  # alive, but out of rotation
 
     world.env.process(mark_unhealthy())
     result = world.run()

@@ -136,18 +136,18 @@ def test_targets_of_the_first_batch_skip_slow_start():
     h = Harness([], slow_start=300, azs=["us-east-1a"])
     first = [h.add("us-east-1a"), h.add("us-east-1a")]
     h.env.run(until=60)
-    assert all(h.lb.targets[i].state == "healthy" for i in first)
-    assert all(h.lb.targets[i].ramp_until == 0.0 for i in first)
+    assert all(h.tg.targets[i].state == "healthy" for i in first)
+    assert all(h.tg.targets[i].ramp_until == 0.0 for i in first)
 
 
 def test_fail_open_when_healthy_targets_fall_below_a_percentage():
     h = Harness(["us-east-1a"] * 4, minimum_healthy_percentage=50)
     a, b, c, d = h.insts
-    h.lb.set_health(a, "unhealthy")
-    h.lb.set_health(b, "unhealthy")
-    assert set(h.lb.routable) == {c, d}  # 2 of 4 healthy = 50 %: not below
-    h.lb.set_health(c, "unhealthy")
-    assert set(h.lb.routable) == {a, b, c, d}  # 25 % < 50 %: fail open to all (§1.1)
+    h.tg.set_health(a, "unhealthy")
+    h.tg.set_health(b, "unhealthy")
+    assert set(h.tg.routable) == {c, d}  # 2 of 4 healthy = 50 %: not below
+    h.tg.set_health(c, "unhealthy")
+    assert set(h.tg.routable) == {a, b, c, d}  # 25 % < 50 %: fail open to all (§1.1)
 
 
 def test_stickiness_moves_a_user_only_when_the_target_becomes_unhealthy():
@@ -155,10 +155,10 @@ def test_stickiness_moves_a_user_only_when_the_target_becomes_unhealthy():
     user = User(1, 1000)
     first = h.send(user).instance
     assert all(h.send(user).instance is first for _ in range(20))
-    h.lb.set_health(first, "unhealthy")
+    h.tg.set_health(first, "unhealthy")
     moved = h.send(user).instance
     assert moved is not first
-    h.lb.set_health(first, "healthy")
+    h.tg.set_health(first, "healthy")
     assert all(h.send(user).instance is moved for _ in range(20))  # the new cookie holds
 
 
@@ -195,7 +195,7 @@ def test_cross_zone_off_keeps_each_node_in_its_zone():
 def test_cross_zone_off_zone_without_targets_503_until_dns_drops_it():
     h = Harness(["us-east-1a", "us-east-1b"], cross_zone=False)
     b_target = h.insts[1]
-    h.lb.deregister(b_target, lambda inst: None)
+    h.tg.deregister(b_target, lambda inst: None)
     reqs = h.send_every(1.0, until=300)
     h.env.run(until=300)
     b_node = [r for r in reqs if h.outcomes[r.id][1] == "503 no_registered_targets"]
@@ -210,7 +210,7 @@ def test_cross_zone_off_zone_without_targets_503_until_dns_drops_it():
 def test_no_registered_targets_is_503_and_all_draining_is_503_no_healthy_targets():
     h = Harness(["us-east-1a"], workers=1, cpu=[100.0])
     h.send()  # keeps the only target busy, so its draining lasts
-    h.lb.deregister(h.insts[0], lambda inst: None)
+    h.tg.deregister(h.insts[0], lambda inst: None)
     draining = h.send()
     h.env.run(until=400)  # the 300 s delay expires, the target is gone
     gone = h.send()

@@ -18,7 +18,7 @@ def test_a_response_later_than_the_idle_timeout_fails_504_at_arrival_plus_60s():
     assert h.outcomes[second.id] == (60.0, "504 target_timeout")
     assert h.outcomes[third.id] == (60.0, "504 target_timeout")
     assert h.outcomes[fourth.id] == (110.0, "ok")
-    assert h.rec.double_outcomes == 0 and h.lb.targets[h.insts[0]].instance.busy == 0
+    assert h.rec.double_outcomes == 0 and h.tg.targets[h.insts[0]].instance.busy == 0
 
 
 def test_a_long_service_fails_at_the_idle_timeout_and_still_holds_its_worker():
@@ -46,7 +46,7 @@ def test_draining_target_takes_no_new_requests_and_lets_in_flight_ones_finish():
     b = next(i for i in h.insts if i is not a)
     drained: list[float] = []
     h.env.run(until=1)
-    h.lb.deregister(a, lambda inst: drained.append(h.env.now))
+    h.tg.deregister(a, lambda inst: drained.append(h.env.now))
     later = [h.send() for _ in range(10)]
     h.env.run(until=400)
     assert h.outcomes[long.id] == (20.0, "ok")  # in flight: finishes normally
@@ -68,9 +68,9 @@ def test_requests_still_running_when_the_deregistration_delay_expires_fail_502()
     a = running.instance
     assert other.instance is not a
     h.env.run(until=1)
-    h.lb.deregister(a, lambda inst: None)
+    h.tg.deregister(a, lambda inst: None)
     h.env.run(until=100)
     # 30 s after deregistration began (§1.2), the request still running fails 502 (§1.4).
     assert h.outcomes[running.id] == (31.0, "502 deregistration_timeout")
     assert other.id not in h.outcomes  # the other target is not draining
-    assert a not in h.lb.targets
+    assert a not in h.tg.targets

@@ -180,7 +180,8 @@ def test_no_live_replica_means_no_failover():
 def test_redis_cost_counts_every_node():
     store, *_ = redis(replica_azs=["us-east-1b", "us-east-1c"], multi_az=True)
     # cache.r7g.large on-demand $0.219/h (Price List API via third-party tables).
-    assert store.cost_usd(3600.0) == {"elasticache:cache.r7g.large": pytest.approx(3 * 0.219)}
+    [item] = store.costs(3600.0)
+    assert item.key == "elasticache:cache.r7g.large" and item.usd == pytest.approx(3 * 0.219)
 
 
 def test_dynamodb_capacity_units_and_throttling():

@@ -21,6 +21,7 @@ from fleetsim.sim.engine import Engine
 from fleetsim.sim.entities import Request, User
 from fleetsim.sim.instance import BILLING_MINIMUM_S, Instance
 from fleetsim.sim.rng import RandomStreams
+from fleetsim.sim.target_group import TargetGroup
 from fleetsim.sim.world import simulate
 from tests.conftest import make_scenario
 
@@ -143,24 +144,31 @@ def _instance(env: simpy.Environment, rec: Recorder, name: str, cpu: float) -> I
     return inst
 
 
-def _lb(env: simpy.Environment, rec: Recorder, routed: list[Instance]) -> LoadBalancer:
-    return LoadBalancer(
+def _lb(
+    env: simpy.Environment, rec: Recorder, routed: list[Instance]
+) -> tuple[LoadBalancer, TargetGroup]:
+    streams = RandomStreams(1)
+    lb = LoadBalancer(env, rec, AlbConfig(), ["us-east-1a"], streams)
+    tg = TargetGroup(
         env,
         rec,
         AlbConfig(),
         ["us-east-1a"],
-        RandomStreams(1).stream("alb"),
+        streams,
+        "alb",
         lambda req, inst: routed.append(inst),
         lambda req, now, cause: req.fail(rec, now, cause),
     )
+    lb.attach(tg)
+    return lb, tg
 
 
 def test_fail_open_routes_to_every_target_when_none_is_healthy(validation_report):
     env, rec, routed = Engine(), Recorder(100), []
-    lb = _lb(env, rec, routed)
+    lb, tg = _lb(env, rec, routed)
     insts = [_instance(env, rec, f"i-{k}", 1.0) for k in range(3)]
     for inst in insts:
-        lb.register(inst, healthy=True)
+        tg.register(inst, healthy=True)
 
     def spread(n: int) -> int:
         routed.clear()
@@ -170,10 +178,10 @@ def test_fail_open_routes_to_every_target_when_none_is_healthy(validation_report
             lb.handle(req)
         return len(set(routed))
 
-    lb._set_state(lb.targets[insts[0]], "unhealthy")
-    lb._set_state(lb.targets[insts[1]], "unhealthy")
+    tg.set_health(insts[0], "unhealthy")
+    tg.set_health(insts[1], "unhealthy")
     one_healthy = spread(30)
-    lb._set_state(lb.targets[insts[2]], "unhealthy")
+    tg.set_health(insts[2], "unhealthy")
     none_healthy = spread(30)
     validation_report.aws(
         "Every target is unhealthy (fail-open)",
@@ -188,15 +196,15 @@ def test_fail_open_routes_to_every_target_when_none_is_healthy(validation_report
 def _drain(cpu: float) -> tuple[float, list[tuple[str, float]]]:
     """Deregister at t = 10 a target serving one request of ``cpu`` s; return drain time, fails."""
     env, rec = Engine(), Recorder(2000)
-    lb = _lb(env, rec, [])
+    _, tg = _lb(env, rec, [])
     inst = _instance(env, rec, "i-1", cpu)
-    lb.register(inst, healthy=True)
+    tg.register(inst, healthy=True)
     req = Request(1, User(1, 1), 0.0)
     rec.arrival(0.0)
     inst.accept(req)
     drained: list[float] = []
     env.run(until=10.0)
-    lb.deregister(inst, lambda i: drained.append(env.now))
+    tg.deregister(inst, lambda i: drained.append(env.now))
     env.run(until=1500.0)
     fails = [(cause, float(series.index(1))) for cause, series in rec.failed.items()]
     return drained[0] - 10.0, fails

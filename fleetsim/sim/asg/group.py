@@ -41,11 +41,11 @@ if TYPE_CHECKING:
 
     from fleetsim.config.models import AsgConfig
     from fleetsim.record.recorder import Recorder
-    from fleetsim.sim.alb import LoadBalancer
     from fleetsim.sim.boot import BootModel
     from fleetsim.sim.engine import Engine
     from fleetsim.sim.instance import Instance
     from fleetsim.sim.rng import RandomStreams
+    from fleetsim.sim.target_group import TargetGroup
     from fleetsim.sim.zones import Zone
 
 
@@ -57,7 +57,7 @@ class AutoScalingGroup(Component):
         rec: the run's recorder.
         cfg: group configuration.
         zones: the scenario's AZs by name, in order.
-        alb: the load balancer (target group) instances register with.
+        alb: the target group instances register with.
         make_instance: creates an instance in an AZ (state ``pending``).
         boot: draws each launch's boot phases (launch → running → app up, or a failed boot).
         streams: the run's random streams.
@@ -71,7 +71,7 @@ class AutoScalingGroup(Component):
         rec: Recorder,
         cfg: AsgConfig,
         zones: dict[str, Zone],
-        alb: LoadBalancer,
+        alb: TargetGroup,
         make_instance: Callable[[str], Instance],
         boot: BootModel,
         streams: RandomStreams,

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from fleetsim.config.models import AsgConfig
     from fleetsim.record.recorder import Recorder
-    from fleetsim.sim.alb import LoadBalancer
     from fleetsim.sim.asg.membership import LifecycleState, Membership, Roster
     from fleetsim.sim.engine import Engine
     from fleetsim.sim.instance import Instance
+    from fleetsim.sim.target_group import TargetGroup
     from fleetsim.sim.zones import Zone
 
 LAUNCH_RETRY_S = 30.0  # how soon a launch that found no usable AZ is tried again (assumption)
@@ -31,7 +31,7 @@ class Group(Protocol):
     rec: Recorder
     cfg: AsgConfig
     zones: dict[str, Zone]
-    alb: LoadBalancer
+    alb: TargetGroup
     roster: Roster
     desired: int
     max_size: int

@@ -1,6 +1,7 @@
 """Session stores: where a user's session state lives, what it costs a request, when it is lost.
 
-A store answers four questions for the request logic in :class:`~fleetsim.sim.world.World`:
+A store answers four questions for the request logic in
+:class:`~fleetsim.sim.application.Application`:
 
 * ``access`` — what the request's store round trips cost (seconds added to its service time), or
   the failure cause if the store cannot be used now (``500 store_unavailable`` during a Redis
@@ -23,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from fleetsim.config.state import StateConfig
+from fleetsim.sim.billing import CostItem
 from fleetsim.sim.stores.dynamodb import DynamoDbStore
 from fleetsim.sim.stores.local import IdealStore, InstanceDiskStore, InstanceMemoryStore
 from fleetsim.sim.stores.redis import RedisStore
@@ -58,8 +60,8 @@ class SessionStore(Protocol):
         """Delete a session that ended normally (completed or expired)."""
         ...
 
-    def cost_usd(self, duration: float) -> dict[str, float]:
-        """Return the store's cost over ``duration`` seconds, by item."""
+    def costs(self, duration: float) -> list[CostItem]:
+        """Return the store's charges over ``duration`` seconds."""
         ...
 
 

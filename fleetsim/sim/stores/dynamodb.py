@@ -19,6 +19,7 @@ import math
 from typing import TYPE_CHECKING
 
 from fleetsim.config.state import StateConfig
+from fleetsim.sim.billing import CostItem
 from fleetsim.sim.entities import Session, User
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class DynamoDbStore:
     def forget(self, session: Session) -> None:
         """Deleting the item costs nothing the model tracks."""
 
-    def cost_usd(self, duration: float) -> dict[str, float]:
+    def costs(self, duration: float) -> list[CostItem]:
         """Request units (on-demand) or provisioned capacity for the run."""
         if self.provisioned:
             hours = duration / 3600.0
@@ -95,8 +96,6 @@ class DynamoDbStore:
                 self.cfg.read_capacity * PROVISIONED_RCU_HOUR_USD
                 + self.cfg.write_capacity * PROVISIONED_WCU_HOUR_USD
             )
-            return {"dynamodb:provisioned": per_hour * hours}
-        return {
-            "dynamodb:requests": self.read_units * ON_DEMAND_READ_USD
-            + self.write_units * ON_DEMAND_WRITE_USD
-        }
+            return [CostItem("dynamodb", "provisioned", per_hour * hours)]
+        usd = self.read_units * ON_DEMAND_READ_USD + self.write_units * ON_DEMAND_WRITE_USD
+        return [CostItem("dynamodb", "requests", usd)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fleetsim.record.outcomes import LostCause
+from fleetsim.sim.billing import CostItem
 from fleetsim.sim.entities import Session, User
 
 if TYPE_CHECKING:
@@ -47,9 +48,9 @@ class InstanceMemoryStore:
     def forget(self, session: Session) -> None:
         """Nothing to delete: the session object is the state."""
 
-    def cost_usd(self, duration: float) -> dict[str, float]:
+    def costs(self, duration: float) -> list[CostItem]:
         """Included in the instance's price."""
-        return {}
+        return []
 
 
 class InstanceDiskStore(InstanceMemoryStore):

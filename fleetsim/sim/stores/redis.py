@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from fleetsim.config.state import StateConfig
 from fleetsim.record.outcomes import LostCause, SessionOutcome
+from fleetsim.sim.billing import CostItem
 from fleetsim.sim.entities import Session, User
 from fleetsim.sim.types import Process
 
@@ -148,11 +149,11 @@ class RedisStore:
         """Delete the session's key (logout, or expiry found by the application)."""
         self.data.pop(session.id, None)
 
-    def cost_usd(self, duration: float) -> dict[str, float]:
+    def costs(self, duration: float) -> list[CostItem]:
         """On-demand price of every node for the whole run."""
         hours = duration / 3600.0
         price = self.cfg.price_usd_hour
-        return {f"elasticache:{self.cfg.node_type}": len(self.nodes) * hours * price}
+        return [CostItem("elasticache", self.cfg.node_type, len(self.nodes) * hours * price)]
 
     # --- memory --------------------------------------------------------------------------
 
