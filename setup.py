@@ -23,12 +23,20 @@ COMPILED_MODULES = [
     "fleetsim/record/recorder.py",
     "fleetsim/sim/alb.py",
     "fleetsim/sim/alb_routing.py",
+    "fleetsim/sim/application.py",
+    "fleetsim/sim/component.py",
     "fleetsim/sim/engine.py",
     "fleetsim/sim/entities.py",
+    # Not per request, but their classes subclass the compiled Component (mypyc allows no
+    # interpreted subclass of a compiled class).
+    "fleetsim/sim/faults.py",
+    "fleetsim/sim/fleet.py",
     "fleetsim/sim/instance.py",
     "fleetsim/sim/stores/redis.py",
+    "fleetsim/sim/target_group.py",
     "fleetsim/sim/traffic.py",
     "fleetsim/sim/world.py",
+    "fleetsim/sim/zones.py",
 ]
 
 ext_modules = []
