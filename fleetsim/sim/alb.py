@@ -43,8 +43,8 @@ class LoadBalancer(Component):
         env: the simulation environment.
         rec: the run's recorder.
         cfg: the ALB configuration.
-        azs: the enabled Availability Zones (one node each).
         streams: the run's named random streams.
+        azs: the enabled Availability Zones (one node each).
         scope: its scope in the event rows.
     """
 
@@ -53,8 +53,8 @@ class LoadBalancer(Component):
         env: Engine,
         rec: Recorder,
         cfg: AlbConfig,
-        azs: list[str],
         streams: RandomStreams,
+        azs: list[str],
         scope: str = "alb",
     ) -> None:
         super().__init__(env, rec, scope, streams)

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fleetsim.config.models import Scenario
+from fleetsim.config.state import StateConfig
+from fleetsim.config.traffic import TrafficConfig
 from fleetsim.sim.alb_routing import Uniforms
 from fleetsim.sim.component import Component
 from fleetsim.sim.entities import Request, Session, User
@@ -48,7 +49,8 @@ class Application(Component):
         env: the simulation environment.
         rec: the run's recorder.
         streams: the run's named random streams.
-        scenario: the scenario (state, traffic and mix settings).
+        state: session settings (timeout, write fraction).
+        traffic: the users' settings (uploads, re-login, abandon, request mix).
         store: where sessions live.
         uploads: where uploads live.
         zones: the AZs (a gray failure is on the instance's zone).
@@ -63,7 +65,8 @@ class Application(Component):
         env: Engine,
         rec: Recorder,
         streams: RandomStreams,
-        scenario: Scenario,
+        state: StateConfig,
+        traffic: TrafficConfig,
         store: SessionStore,
         uploads: UploadStore,
         zones: dict[str, Zone],
@@ -76,14 +79,14 @@ class Application(Component):
         self.zones = zones
         self.sessions: dict[int, Session] = {}
         self._next_session = 0
-        self._timeout = scenario.state.session_timeout
-        self._write_fraction = scenario.state.write_fraction
-        self._upload_fraction = scenario.traffic.upload_fraction
-        self._relogin_probability = scenario.traffic.relogin_probability
-        self._abandon_after = scenario.traffic.abandon_after_failures
+        self._timeout = state.session_timeout
+        self._write_fraction = state.write_fraction
+        self._upload_fraction = traffic.upload_fraction
+        self._relogin_probability = traffic.relogin_probability
+        self._abandon_after = traffic.abandon_after_failures
         self._writes = Uniforms(self.stream("state.writes"))
         self._upload_draws = Uniforms(self.stream("traffic.uploads"))
-        mix = scenario.traffic.mix
+        mix = traffic.mix
         self._mix = None if mix is None else RequestMixer(mix, self.stream)
         self._relogin = self.stream("traffic.relogin")
 

@@ -40,8 +40,8 @@ class Fleet(Component):
         env: the simulation environment.
         rec: the run's recorder.
         streams: the run's named random streams.
-        scenario: the scenario (instance, app and ALB settings).
         zones: the AZs.
+        scenario: the scenario (instance, app and ALB settings).
         scope: its scope in the event rows.
     """
 
@@ -54,8 +54,8 @@ class Fleet(Component):
         env: Engine,
         rec: Recorder,
         streams: RandomStreams,
-        scenario: Scenario,
         zones: dict[str, Zone],
+        scenario: Scenario,
         scope: str = "fleet",
     ) -> None:
         super().__init__(env, rec, scope, streams)

@@ -69,14 +69,16 @@ class World:
         # below), then the store (its constructor), then each group (its constructor).
         sc, env, rec, streams = self.scenario, self.env, self.rec, self.streams
         self.zones = {az: Zone(az) for az in sc.azs}
-        self.lb = LoadBalancer(env, rec, sc.alb, sc.azs, streams)
-        self.fleet = Fleet(env, rec, streams, sc, self.zones)
+        self.lb = LoadBalancer(env, rec, sc.alb, streams, sc.azs)
+        self.fleet = Fleet(env, rec, streams, self.zones, sc)
         for zone in self.zones.values():
             zone.listeners.append(self.lb.zone_changed)
             zone.listeners.append(self.fleet.zone_changed)
         self.store = build_store(sc.state, env, rec, self.zones)
         self.uploads = UploadStore(sc.state, rec)
-        self.app = Application(env, rec, streams, sc, self.store, self.uploads, self.zones)
+        self.app = Application(
+            env, rec, streams, sc.state, sc.traffic, self.store, self.uploads, self.zones
+        )
         self.boot = BootModel(sc.instance.boot, streams.stream)
         self.fleet.connect(self.app, self.lb, self.boot)
         self.asg, self.tg = self.fleet.add_group(sc.asg)

@@ -40,7 +40,7 @@ class Harness:
         self.cfg = AlbConfig(**alb)
         azs = azs or sorted(set(zones))
         streams = RandomStreams(1)
-        self.lb = LoadBalancer(self.env, self.rec, self.cfg, azs, streams)
+        self.lb = LoadBalancer(self.env, self.rec, self.cfg, streams, azs)
         self.tg = TargetGroup(
             self.env, self.rec, self.cfg, azs, streams, "alb", self._routed, self._failed
         )

@@ -148,7 +148,7 @@ def _lb(
     env: simpy.Environment, rec: Recorder, routed: list[Instance]
 ) -> tuple[LoadBalancer, TargetGroup]:
     streams = RandomStreams(1)
-    lb = LoadBalancer(env, rec, AlbConfig(), ["us-east-1a"], streams)
+    lb = LoadBalancer(env, rec, AlbConfig(), streams, ["us-east-1a"])
     tg = TargetGroup(
         env,
         rec,
