@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fleetsim.config.sampler import Uniforms
 from fleetsim.config.state import StateConfig
 from fleetsim.config.traffic import TrafficConfig
-from fleetsim.sim.alb_routing import Uniforms
 from fleetsim.sim.component import Component
 from fleetsim.sim.entities import Request, Session, User
 from fleetsim.sim.mix import WRITING, RequestMixer

@@ -32,7 +32,7 @@ import numpy as np
 
 from fleetsim.config.asg import AsgConfig
 from fleetsim.config.faults import Deploy, ShiftSteps
-from fleetsim.sim.alb_routing import Uniforms
+from fleetsim.config.sampler import Uniforms
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:

@@ -45,7 +45,7 @@ from fleetsim.config.faults import (
     RedisPrimaryFailure,
     SpotInterruptions,
 )
-from fleetsim.sim.alb_routing import Uniforms
+from fleetsim.config.sampler import Uniforms
 from fleetsim.sim.component import Component
 from fleetsim.sim.deploy import blue_green, rolling
 from fleetsim.sim.types import Process

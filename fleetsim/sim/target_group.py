@@ -37,7 +37,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final, cast
 
 from fleetsim.config.models import AlbConfig
-from fleetsim.sim.alb_routing import POOLS, Pool, Target, Uniforms
+from fleetsim.config.sampler import Uniforms
+from fleetsim.sim.alb_routing import POOLS, Pool, Target
 from fleetsim.sim.component import Component
 from fleetsim.sim.types import Process
 
