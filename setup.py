@@ -28,7 +28,8 @@ COMPILED_MODULES = [
     "fleetsim/sim/engine.py",
     "fleetsim/sim/entities.py",
     # Not per request, but their classes subclass the compiled Component (mypyc allows no
-    # interpreted subclass of a compiled class).
+    # interpreted subclass of a compiled class): the group, the fault schedule, the fleet.
+    "fleetsim/sim/asg/group.py",
     "fleetsim/sim/faults.py",
     "fleetsim/sim/fleet.py",
     "fleetsim/sim/instance.py",
