@@ -143,10 +143,6 @@ class World:
         """The sessions active now, by id."""
         return self.app.sessions
 
-    def members(self, *states: str) -> list[Instance]:
-        """Instances of every group whose lifecycle state is one of ``states`` (all if none)."""
-        return self.fleet.members(*states)
-
     # --- running -------------------------------------------------------------------------
 
     def _sampler(self) -> Process:
