@@ -39,8 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import simpy
+from mmc import simpy_mmc
 
 import fleetsim
 
@@ -68,35 +68,6 @@ def _peak_rss_mb() -> float:
     # ru_maxrss is in KiB on Linux (bytes on macOS).
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
-
-
-def simpy_mmc(customers: int, seed: int = 1) -> dict[str, float]:
-    """Run the idiomatic M/M/c baseline; return customers and wall seconds."""
-    env = simpy.Environment()
-    server = simpy.Resource(env, capacity=20)
-    rng = np.random.default_rng(seed)
-    gaps = rng.exponential(1 / 160, customers)
-    services = rng.exponential(0.1, customers)
-    waits: list[float] = []
-
-    def customer(service: float):  # type: ignore[no-untyped-def]
-        arrived = env.now
-        with server.request() as req:
-            yield req
-            yield env.timeout(service)
-        waits.append(env.now - arrived)
-
-    def source():  # type: ignore[no-untyped-def]
-        for gap, service in zip(gaps, services, strict=True):
-            yield env.timeout(gap)
-            env.process(customer(service))
-
-    env.process(source())
-    start, cpu = time.perf_counter(), time.process_time()
-    env.run()
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    assert len(waits) == customers
-    return {"requests": customers, "wall_s": wall, "cpu_s": cpu}
 
 
 def fleetsim_run(name: str, overrides: list[str]) -> dict[str, Any]:

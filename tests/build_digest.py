@@ -2,7 +2,8 @@
 
 Run under an interpreter (``python tests/build_digest.py [MINUTES [SCENARIO ...]]``). It prints
 one JSON object, ``{"engine": <file of fleetsim.sim.engine>, "native_heap": <its NATIVE_HEAP>,
-"simpy": <SimPy's version>, "digests": {"<scenario>/<variant>": <sha256>}}``, hashing the
+"simpy": <SimPy's version>, "builds": <the builds the results record>, "digests":
+{"<scenario>/<variant>": <sha256>}}``, hashing the
 summary, timeline, sessions, events and latency of every variant of every scenario shipped with
 fleetsim (or of the ones named), each cut to ``MINUTES`` simulated minutes (default 40: past
 every scenario's faults and deploys, which start by minute 25). ``tests/test_compiled.py`` runs
@@ -40,15 +41,19 @@ def main() -> None:
     names = sys.argv[2:] or packaged_scenarios()
     folder = resources.files("fleetsim") / "data" / "scenarios"
     out: dict[str, str] = {}
+    builds: set[str] = set()
     for name in names:
         path = str(folder / f"{name}.yaml")
         for variant, scenario in fleetsim.load_variants(path, [f"duration={minutes}m"]).items():
-            out[f"{name}/{variant}"] = digest(fleetsim.simulate(scenario))
+            result = fleetsim.simulate(scenario)
+            out[f"{name}/{variant}"] = digest(result)
+            builds.add(result.meta["build"])
     engine = fleetsim.sim.engine
     report = {
         "engine": engine.__file__,
         "native_heap": engine.NATIVE_HEAP,
         "simpy": simpy.__version__,
+        "builds": sorted(builds),
         "digests": out,
     }
     print(json.dumps(report))

@@ -1,11 +1,14 @@
-"""The compiled build (mypyc, ``make fast``) gives bit-identical results to the pure-Python one.
+"""The compiled build (mypyc, the default install) gives bit-identical results to pure Python.
 
 Both builds run every variant of every packaged scenario for 40 simulated minutes (see
 ``tests/build_digest.py``) and must produce the same digest of summary, timeline, sessions,
 events and latency frames. The two builds also keep the event heap differently (tuples in
 ``heapq`` for pure Python, native entries when compiled; see ``fleetsim/sim/engine.py``), so this
-also checks that both heaps give one order. ``make test`` builds ``.venv-fast`` and points
-``FLEETSIM_COMPILED_PYTHON`` at it; run by hand without it, the test is skipped.
+also checks that both heaps give one order. The pure side is the interpreter running the tests
+(the editable dev install); the compiled side is ``FLEETSIM_COMPILED_PYTHON``, which ``make
+test`` points at ``.venv-fast`` (``make fast``, i.e. ``pip install .``). When it is set, the test
+fails unless that interpreter's fleetsim is compiled (so ``make test`` never passes without the
+parity check); run by hand without it, the test is skipped and says so.
 """
 
 from __future__ import annotations
@@ -40,7 +43,11 @@ def _result(proc: subprocess.Popen[str]) -> dict[str, object]:
     return dict(json.loads(out))
 
 
-@pytest.mark.skipif(not COMPILED, reason="FLEETSIM_COMPILED_PYTHON unset (make test sets it)")
+@pytest.mark.skipif(
+    not COMPILED,
+    reason="no compiled build to compare: FLEETSIM_COMPILED_PYTHON is unset "
+    "(make test sets it to .venv-fast/bin/python after make fast)",
+)
 def test_compiled_build_gives_identical_results():
     assert COMPILED is not None and Path(COMPILED).exists(), f"no interpreter at {COMPILED}"
     compiled_python = str(Path(COMPILED).absolute())  # the runs start in another directory
@@ -51,8 +58,12 @@ def test_compiled_build_gives_identical_results():
     # Each run used the build it was meant to: the interpreted engine and its tuple heap, then
     # the extension and its entry heap.
     assert str(pure["engine"]).endswith(".py") and pure["native_heap"] is False
-    assert not str(compiled["engine"]).endswith(".py"), compiled["engine"]
+    assert not str(compiled["engine"]).endswith(".py"), (
+        f"{COMPILED} runs pure Python ({compiled['engine']}): was it built without a C "
+        "compiler? `make fast` prints the build's choice (log in .venv-fast/build.log)"
+    )
     assert compiled["native_heap"] is True
+    assert pure["builds"] == ["pure"] and compiled["builds"] == ["compiled"]  # results say it
     digests = pure["digests"]
     assert isinstance(digests, dict) and len(digests) >= 20  # every variant of every scenario
     differ = [k for k, v in digests.items() if compiled["digests"].get(k) != v]

@@ -23,6 +23,7 @@ from fleetsim.record.invariants import assert_ledger
 from fleetsim.record.recorder import Recorder
 from fleetsim.record.result import Result
 from fleetsim.record.rows import LevelLayout
+from fleetsim.sim import engine
 from fleetsim.sim.alb import LoadBalancer
 from fleetsim.sim.application import Application
 from fleetsim.sim.billing import InstanceUsage, bill_ec2, cost_usd, instance_seconds
@@ -218,7 +219,7 @@ class World:
             cost_usd=cost_usd(items),
             checks=checks,
             instances_launched=len(instances),
-            meta={"wall_s": time.perf_counter() - wall, "events": None},
+            meta={"wall_s": time.perf_counter() - wall, "events": None, "build": engine.BUILD},
         )
 
 

@@ -210,3 +210,9 @@ def test_spent_entries_do_not_pile_up():
     env.process(ticker())
     env.run(until=10_000.0)
     assert len(env.clock.spare) <= 4
+
+
+def test_results_record_the_build():
+    result = fleetsim.simulate(fleetsim.load_scenario("az-outage", "stateful", ["duration=1m"]))
+    expected = "compiled" if engine_module.NATIVE_HEAP else "pure"
+    assert result.meta["build"] == engine_module.BUILD == expected
