@@ -176,7 +176,7 @@ class TraceShape(Model):
     @field_validator("file")
     @classmethod
     def _resolve(cls, value: str, info: ValidationInfo) -> str:
-        from fleetsim.traces.packaged import find_packaged_trace
+        from fleetsim.data import find_packaged_trace
 
         packaged = find_packaged_trace(value)
         if packaged is not None:

@@ -18,7 +18,7 @@ mypyc in the fast build.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from fleetsim.config.sampler import Uniforms
 from fleetsim.config.state import StateConfig
@@ -234,7 +234,7 @@ class Application(Component):
         """The request was answered: the user moves on to the next action, or ends."""
         req.succeed(self.rec, now)
         if req.upload and req.instance is not None:
-            self.uploads.stored(req.instance)
+            self.uploads.stored(cast("Instance", req.instance))
         self.lb.finished(req)
         user = req.user
         user.failures = 0

@@ -15,9 +15,33 @@ from fleetsim.record.rows import RequestRow, SessionRow
 
 if TYPE_CHECKING:
     from fleetsim.record.recorder import Recorder
-    from fleetsim.sim.instance import Instance
 
 _OK: Final = RequestOutcome.OK.value  # the plain string, as the requests frame holds it
+
+
+class Host:
+    """The instance a request, a session or a sticky user points at, as far as they know it.
+
+    :class:`~fleetsim.sim.instance.Instance` is its only subclass. Typing those references with
+    this base keeps the entities below the instance in the import graph: ``instance`` imports
+    ``entities``, never the reverse.
+
+    Args:
+        name: the instance id, e.g. ``i-00001``.
+        az: its Availability Zone.
+
+    Attributes:
+        name: the instance id.
+        az: its Availability Zone.
+        state: its EC2 state (``pending``, ``running``, ``shutting-down``…).
+        routable: True while its load balancer may route requests to it.
+    """
+
+    def __init__(self, name: str, az: str) -> None:
+        self.name = name
+        self.az = az
+        self.state = "pending"
+        self.routable = False  # maintained by the load balancer
 
 
 class Session:
@@ -37,7 +61,7 @@ class Session:
 
     __slots__ = ("created", "ended", "home", "id", "lost", "requests", "touched", "user", "written")
 
-    def __init__(self, sid: int, user: User, created: float, home: Instance | None) -> None:
+    def __init__(self, sid: int, user: User, created: float, home: Host | None) -> None:
         self.id = sid
         self.user = user
         self.created = created
@@ -95,7 +119,7 @@ class User:
         self.id = uid
         self.remaining = requests
         self.session: Session | None = None
-        self.sticky: Instance | None = None
+        self.sticky: Host | None = None
         self.sticky_until = 0.0
         self.failures = 0
         self.kind: str | None = None  # with a request mix: the kind being tried (kept on retry)
@@ -137,7 +161,7 @@ class Request:
         self.attempt = attempt
         self.user = user
         self.arrived = arrived
-        self.instance: Instance | None = None
+        self.instance: Host | None = None
         self.started: float | None = None
         self.done = False
         self.extra = 0.0

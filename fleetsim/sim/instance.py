@@ -43,6 +43,7 @@ from heapq import heappush as _heappush
 from typing import TYPE_CHECKING, Final
 
 from fleetsim.config.catalog import InstanceType
+from fleetsim.sim.entities import Host
 from fleetsim.sim.errors import IllegalTransition
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ SECONDS_PER_CREDIT: Final = 60.0  # one CPU credit = one vCPU at 100 % for one m
 _INF: Final = math.inf
 
 
-class Instance:
+class Instance(Host):
     """One EC2 instance and the application workers on it.
 
     Args:
@@ -103,11 +104,10 @@ class Instance:
         credits: float = 0.0,
         spot: bool = False,
     ) -> None:
+        super().__init__(name, az)
         self.env = env
         self._clock = env.clock
         self.rec = rec
-        self.name = name
-        self.az = az
         self.itype = itype
         self.workers = workers
         self.queue_size = queue_size
@@ -117,11 +117,9 @@ class Instance:
         self._speed = self._full_speed
         self._on_served = on_served
         self._on_failed = on_failed
-        self.state = "pending"
         self.launched = env.now
         self.app_up = False  # the application answers (boot finished)
         self.reachable = True  # False while its AZ is down or it is impaired
-        self.routable = False  # maintained by the load balancer
         self._n = 0  # requests sharing the CPU
         self._io: set[Request] = set()  # requests holding a worker for a store round trip
         self._held = 0  # workers held by costly health checks

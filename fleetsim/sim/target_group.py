@@ -146,7 +146,7 @@ class TargetGroup(Component):
                 and (not self.shared or sticky in self.targets)
                 and (user.session is not None or not self._app_cookie)
             ):
-                target = sticky
+                target = cast("Instance", sticky)  # only instances are registered
         if target is None:
             chosen = pool.pick(now)
             if chosen is None:
@@ -206,7 +206,7 @@ class TargetGroup(Component):
         inst = req.instance
         if inst is None:
             return True
-        target = self.targets.get(inst)
+        target = self.targets.get(cast("Instance", inst))
         if target is None:
             return False
         pool = target.pool

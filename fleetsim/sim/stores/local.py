@@ -12,7 +12,7 @@ design's upper bound. None of them costs a request any store time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from fleetsim.record.outcomes import LostCause
 from fleetsim.sim.billing import CostItem
@@ -41,7 +41,8 @@ class InstanceMemoryStore:
         home = session.home
         if home is instance:
             return None
-        if home is None or not home.alive:
+        # Sessions live only on instances here, so a home is always an Instance.
+        if home is None or not cast("Instance", home).alive:
             return LostCause.INSTANCE_TERMINATED
         return LostCause.REROUTED
 
