@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from fleetsim.record.alb_metrics import alb_metrics_frame
+from fleetsim.record.costs import CostItem, cost_usd
 from fleetsim.record.invariants import Check
 from fleetsim.record.outcomes import SessionOutcome
 from fleetsim.record.recorder import LATENCY_WINDOW_S, Recorder, hist_quantile
@@ -101,9 +102,7 @@ class Result:
         seed: the seed the run used.
         recorder: the run's ledger.
         instance_seconds: billed EC2 seconds by ``<type>`` (on-demand) or ``<type>:spot``.
-        cost_usd: cost by item: ``ec2:<type>`` (on-demand), ``ec2:<type>:spot``,
-            ``ec2:<type>:cpu_credits`` (T unlimited surplus credits), ``elasticache:<node type>``,
-            ``dynamodb:…``.
+        cost_items: every charge of the run, typed (see :mod:`fleetsim.record.costs`).
         checks: the invariants checked at the end of the run.
         meta: run facts that are not results (wall-clock seconds, fleetsim version).
     """
@@ -112,10 +111,19 @@ class Result:
     seed: int
     recorder: Recorder
     instance_seconds: dict[str, float]
-    cost_usd: dict[str, float]
+    cost_items: list[CostItem]
     checks: list[Check]
     instances_launched: int
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def cost_usd(self) -> dict[str, float]:
+        """Cost by item key, built from :attr:`cost_items`.
+
+        Keys: ``ec2:<type>`` (on-demand), ``ec2:<type>:spot``, ``ec2:<type>:cpu_credits`` (T
+        unlimited surplus credits), ``elasticache:<node type>``, ``dynamodb:…``.
+        """
+        return cost_usd(self.cost_items)
 
     @property
     def name(self) -> str:
@@ -214,16 +222,12 @@ class Result:
         ``instance_hours``, ``usd``.
         """
         rows: list[tuple[str, str | None, str | None, float, float]] = []
-        for item, usd in sorted(self.cost_usd.items()):
-            if not item.startswith("ec2:"):
-                rows.append((item, None, None, 0.0, usd))  # stores: node or request charges
+        for c in sorted(self.cost_items, key=lambda c: c.key):
+            if c.service != "ec2":
+                rows.append((c.key, None, None, 0.0, c.usd))  # stores: node or request charges
                 continue
-            _, _, rest = item.partition(":")
-            itype, _, purchase = rest.partition(":")
-            purchase = purchase or "on-demand"
-            key = itype if purchase == "on-demand" else f"{itype}:{purchase}"
-            hours = self.instance_seconds.get(key, 0.0) / 3600.0
-            rows.append((item, itype, purchase, hours, usd))
+            hours = self.instance_seconds.get(c.instance_key, 0.0) / 3600.0
+            rows.append((c.key, c.item, c.charge or "on-demand", hours, c.usd))
         cols = ["item", "instance_type", "purchase", "instance_hours", "usd"]
         return pd.DataFrame(rows, columns=cols)
 

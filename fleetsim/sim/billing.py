@@ -6,8 +6,8 @@ type's hourly price, Spot at that price times ``spot.price_factor``, and, for a 
 ``unlimited`` mode, the surplus credits not earned back by the end at $0.05 per vCPU-hour (60
 credits). A session store prices itself (node hours, provisioned capacity or requests).
 
-Every charge is a :class:`CostItem`; :func:`cost_usd` builds the ``Result.cost_usd`` keys from
-them in one place (``ec2:<type>``, ``ec2:<type>:spot``, ``ec2:<type>:cpu_credits``,
+Every charge is a :class:`~fleetsim.record.costs.CostItem`; ``Result.cost_usd`` builds its keys
+from them in one place (``ec2:<type>``, ``ec2:<type>:spot``, ``ec2:<type>:cpu_credits``,
 ``elasticache:<node type>``, ``dynamodb:provisioned``, ``dynamodb:requests``).
 """
 
@@ -17,32 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fleetsim.config.catalog import T3_SURPLUS_USD_PER_VCPU_HOUR, instance_type
-
-SPOT = "spot"
-CPU_CREDITS = "cpu_credits"
-
-
-@dataclass(frozen=True)
-class CostItem:
-    """One charge of a run.
-
-    Attributes:
-        service: the AWS service (``ec2``, ``elasticache``, ``dynamodb``).
-        item: what is charged: an instance or node type, ``provisioned``, ``requests``.
-        usd: the charge in USD.
-        charge: how it is charged when that is not the item's plain price: ``spot``,
-            ``cpu_credits`` (empty for on-demand and store charges).
-    """
-
-    service: str
-    item: str
-    usd: float
-    charge: str = ""
-
-    @property
-    def key(self) -> str:
-        """The item's key in ``Result.cost_usd``."""
-        return f"{self.service}:{self.item}" + (f":{self.charge}" if self.charge else "")
+from fleetsim.record.costs import CPU_CREDITS, SPOT, CostItem
 
 
 @dataclass(frozen=True)
@@ -101,11 +76,3 @@ def bill_ec2(usages: list[InstanceUsage], spot_price_factor: float) -> list[Cost
             CostItem("ec2", name, credits / 60.0 * T3_SURPLUS_USD_PER_VCPU_HOUR, CPU_CREDITS)
         )
     return items
-
-
-def cost_usd(items: Iterable[CostItem]) -> dict[str, float]:
-    """``Result.cost_usd``: USD by item key, in the items' order."""
-    cost: dict[str, float] = {}
-    for item in items:
-        cost[item.key] = item.usd
-    return cost

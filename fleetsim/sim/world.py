@@ -26,7 +26,7 @@ from fleetsim.record.rows import LevelLayout
 from fleetsim.sim import engine
 from fleetsim.sim.alb import LoadBalancer
 from fleetsim.sim.application import Application
-from fleetsim.sim.billing import InstanceUsage, bill_ec2, cost_usd, instance_seconds
+from fleetsim.sim.billing import InstanceUsage, bill_ec2, instance_seconds
 from fleetsim.sim.boot import BootModel
 from fleetsim.sim.cloudwatch import CloudWatch, group_metrics
 from fleetsim.sim.engine import Engine
@@ -216,7 +216,7 @@ class World:
             seed=self.seed,
             recorder=self.rec,
             instance_seconds=instance_seconds(usages),
-            cost_usd=cost_usd(items),
+            cost_items=items,
             checks=checks,
             instances_launched=len(instances),
             meta={"wall_s": time.perf_counter() - wall, "events": None, "build": engine.BUILD},

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from fleetsim.config.state import StateConfig
-from fleetsim.sim.billing import CostItem
+from fleetsim.record.costs import CostItem
 from fleetsim.sim.stores.dynamodb import DynamoDbStore
 from fleetsim.sim.stores.local import IdealStore, InstanceDiskStore, InstanceMemoryStore
 from fleetsim.sim.stores.redis import RedisStore

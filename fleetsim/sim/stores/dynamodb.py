@@ -19,7 +19,7 @@ import math
 from typing import TYPE_CHECKING
 
 from fleetsim.config.state import StateConfig
-from fleetsim.sim.billing import CostItem
+from fleetsim.record.costs import CostItem
 from fleetsim.sim.entities import Session, User
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from fleetsim.record.costs import CostItem
 from fleetsim.record.outcomes import LostCause
-from fleetsim.sim.billing import CostItem
 from fleetsim.sim.entities import Session, User
 
 if TYPE_CHECKING:

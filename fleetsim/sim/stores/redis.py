@@ -35,8 +35,8 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from fleetsim.config.state import StateConfig
+from fleetsim.record.costs import CostItem
 from fleetsim.record.outcomes import LostCause, SessionOutcome
-from fleetsim.sim.billing import CostItem
 from fleetsim.sim.entities import Session, User
 from fleetsim.sim.types import Process
 
