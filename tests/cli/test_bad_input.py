@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from fleetsim import cli
+from fleetsim.cli import files as files_commands
 
 FLEETSIM = shutil.which("fleetsim") or str(Path(sys.executable).parent / "fleetsim")
 
@@ -272,7 +273,7 @@ def test_an_internal_error_exits_3_with_how_to_report(monkeypatch, capsys):
     def broken(args):
         raise ZeroDivisionError("float division by zero")
 
-    monkeypatch.setattr(cli, "_cmd_scenarios", broken)
+    monkeypatch.setattr(files_commands, "cmd_scenarios", broken)
     assert _main(["scenarios"]) == 3
     err = capsys.readouterr().err
     assert err.splitlines()[0] == (
@@ -287,7 +288,7 @@ def test_debug_shows_the_traceback(monkeypatch, where):
     def broken(args):
         raise ZeroDivisionError("float division by zero")
 
-    monkeypatch.setattr(cli, "_cmd_scenarios", broken)
+    monkeypatch.setattr(files_commands, "cmd_scenarios", broken)
     argv = ["--debug", "scenarios"] if where == "before" else ["scenarios", "--debug"]
     with pytest.raises(ZeroDivisionError):
         cli.main(argv)
