@@ -138,12 +138,17 @@ def _add_sweep(sub: _Subparsers) -> None:
     p.set_defaults(func=sweep.cmd_sweep)
 
 
-def _add_report(sub: _Subparsers) -> None:
-    p = sub.add_parser("report", help="run variants and write one self-contained HTML report")
+def _scenario(p: argparse.ArgumentParser, variant_flag: str, variant_help: str) -> None:
+    # The scenario arguments of report and animate: file, variant(s), seed and overrides.
     p.add_argument("file", help="scenario YAML file or packaged scenario name")
-    p.add_argument("--variants", help="comma-separated variant names (default: all)")
+    p.add_argument(variant_flag, help=variant_help)
     p.add_argument("--seed", type=seed, default=None, help="override the scenario's seed")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+
+
+def _add_report(sub: _Subparsers) -> None:
+    p = sub.add_parser("report", help="run variants and write one self-contained HTML report")
+    _scenario(p, "--variants", "comma-separated variant names (default: all)")
     p.add_argument(
         "--replications",
         type=int,
@@ -156,10 +161,7 @@ def _add_report(sub: _Subparsers) -> None:
 
 def _add_animate(sub: _Subparsers) -> None:
     p = sub.add_parser("animate", help="animate the fleet (instances by state, per AZ)")
-    p.add_argument("file", help="scenario YAML file or packaged scenario name")
-    p.add_argument("--variant", help="apply one of the scenario's variants")
-    p.add_argument("--seed", type=seed, default=None, help="override the scenario's seed")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _scenario(p, "--variant", "apply one of the scenario's variants")
     p.add_argument(
         "--step", type=positive_seconds, default=30.0, help="simulated seconds per frame"
     )
