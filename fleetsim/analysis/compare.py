@@ -352,39 +352,9 @@ def format_comparison(summary: dict[str, Any], replications: int, seed: int) -> 
     names = [k for k in summary if k != "diff"]
     diffs = summary["diff"]
 
-    def rows_of(block: dict[str, Any]) -> list[tuple[str, Any]]:
-        rows: list[tuple[str, Any]] = []
-        for key, value in block.items():
-            if key in ("failed_by_cause", "lost_by_cause"):
-                kind = "failed" if key.startswith("failed") else "lost"
-                rows.extend((f"  {kind}: {cause}", v) for cause, v in value.items())
-            elif isinstance(value, dict) and key not in ("duration_s", "warmup_s"):
-                rows.append((key, value))
-        return rows
-
-    def num(x: float | None) -> str:
-        if x is None:
-            return "-"
-        return f"{x:.4g}" if abs(x) < 1000 else f"{x:,.0f}"
-
-    def mean_hw(b: dict[str, Any] | None) -> str:
-        if b is None or b["mean"] is None:
-            return "-"
-        if b["ci_high"] is None:
-            return num(b["mean"])
-        return f"{num(b['mean'])} ± {num((b['ci_high'] - b['ci_low']) / 2)}"
-
-    def diff_ci(b: dict[str, Any] | None) -> str:
-        if b is None or b["mean"] is None:
-            return "-"
-        if b["ci_low"] is None:
-            return num(b["mean"])
-        mark = "" if b["significant"] else "  n.s."
-        return f"{num(b['mean'])} [{num(b['ci_low'])}, {num(b['ci_high'])}]{mark}"
-
     metrics: list[str] = []
-    per_name = {n: dict(rows_of(summary[n])) for n in names}
-    per_diff = {d: dict(rows_of(diffs[d])) for d in diffs}
+    per_name = {n: dict(_metric_rows(summary[n])) for n in names}
+    per_diff = {d: dict(_metric_rows(diffs[d])) for d in diffs}
     for table in [*per_name.values(), *per_diff.values()]:
         metrics.extend(m for m in table if m not in metrics)
     header = ["", *names, *diffs]
@@ -393,8 +363,8 @@ def format_comparison(summary: dict[str, Any], replications: int, seed: int) -> 
         rows.append(
             [
                 m,
-                *[mean_hw(per_name[n].get(m)) for n in names],
-                *[diff_ci(per_diff[d].get(m)) for d in diffs],
+                *[_mean_hw(per_name[n].get(m)) for n in names],
+                *[_diff_ci(per_diff[d].get(m)) for d in diffs],
             ]
         )
     lines = [
@@ -407,3 +377,40 @@ def format_comparison(summary: dict[str, Any], replications: int, seed: int) -> 
     ok = all(summary[n]["invariants_ok"] for n in names)
     lines.append(f"invariants_ok: {'yes' if ok else 'NO'} (every replication)")
     return "\n".join(lines)
+
+
+def _metric_rows(block: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The (metric, interval) rows of one summary block, causes indented under their kind."""
+    rows: list[tuple[str, Any]] = []
+    for key, value in block.items():
+        if key in ("failed_by_cause", "lost_by_cause"):
+            kind = "failed" if key.startswith("failed") else "lost"
+            rows.extend((f"  {kind}: {cause}", v) for cause, v in value.items())
+        elif isinstance(value, dict) and key not in ("duration_s", "warmup_s"):
+            rows.append((key, value))
+    return rows
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.4g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def _mean_hw(b: dict[str, Any] | None) -> str:
+    """A variant's cell: mean ± half-width (the mean alone with one replication)."""
+    if b is None or b["mean"] is None:
+        return "-"
+    if b["ci_high"] is None:
+        return _num(b["mean"])
+    return f"{_num(b['mean'])} ± {_num((b['ci_high'] - b['ci_low']) / 2)}"
+
+
+def _diff_ci(b: dict[str, Any] | None) -> str:
+    """A difference's cell: mean [CI], marked n.s. when the CI contains 0."""
+    if b is None or b["mean"] is None:
+        return "-"
+    if b["ci_low"] is None:
+        return _num(b["mean"])
+    mark = "" if b["significant"] else "  n.s."
+    return f"{_num(b['mean'])} [{_num(b['ci_low'])}, {_num(b['ci_high'])}]{mark}"

@@ -323,7 +323,17 @@ def sweep(
         overrides=overrides,
         warmup_s=warmup_s,
     )
-    out_path = Path(out) if out is not None else None
+    return _run_plan(plan, Path(out) if out is not None else None, resume, executor, on_progress)
+
+
+def _run_plan(
+    plan: SweepPlan,
+    out_path: Path | None,
+    resume: bool,
+    executor: Executor | None,
+    on_progress: Callable[[int, int], None] | None,
+) -> pd.DataFrame:
+    """Run the points of ``plan`` not already in ``out_path``'s parts; see :func:`sweep`."""
     done = _prepare_out(out_path, plan, resume) if out_path is not None else {}
     todo = [i for i, key in enumerate(plan.keys) if key not in done]
     tasks = [RunTask(plan.scenarios[i], s, plan.warmup_s) for i in todo for s in plan.seeds]
