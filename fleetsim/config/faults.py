@@ -253,46 +253,60 @@ def check_faults(
         ValueError: naming the field (``faults.<i>.<field>``), the value and what is allowed.
     """
     for i, fault in enumerate(faults):
-        az = getattr(fault, "az", None)
-        if az is not None and az not in azs:
-            raise ValueError(
-                f"faults.{i}.az: {az!r} is not one of the scenario's AZs {azs} "
-                "(a fault can only hit an AZ the scenario runs in)"
-            )
-        at = getattr(fault, "at", None)
-        if at is not None and at >= duration:
-            # A warning, not an error: shortening a run with --set duration=... must not make a
-            # packaged scenario invalid; the fault simply never happens.
-            warnings.warn(
-                f"faults.{i}.at = {at:g} s is at or after the end of the run ({duration:g} s): "
-                f"the {fault.kind} fault never happens",
-                UserWarning,
-                stacklevel=2,
-            )
-        if fault.kind.startswith("redis_") and sessions != "redis":
-            raise ValueError(
-                f"faults.{i}.kind = {fault.kind!r} needs Redis sessions, but state.sessions is "
-                f"{sessions!r} (set state.sessions: redis, or remove the fault)"
-            )
-        if isinstance(fault, RedisNodeFailure):
-            node = fault.node
-            known = 0 <= node < len(redis_nodes) if isinstance(node, int) else node in redis_nodes
-            if not known:
-                raise ValueError(
-                    f"faults.{i}.node = {node!r} is not a Redis node: use one of {redis_nodes} "
-                    f"or an index 0–{len(redis_nodes) - 1}"
-                )
-        if isinstance(fault, SpotInterruptions) and not spot:
-            raise ValueError(
-                f"faults.{i}.kind = 'spot_interruptions' needs Spot Instances, but "
-                "instance.spot is not set (add instance.spot: {}, or remove the fault)"
-            )
-        if isinstance(fault, Deploy) and fault.strategy == "blue_green" and not alb:
-            raise ValueError(
-                f"faults.{i}.strategy = 'blue_green' needs a load balancer to shift traffic, but "
-                "alb.enabled is false (use strategy: rolling, or enable the ALB)"
-            )
+        _check_fault(i, fault, azs, duration, sessions, redis_nodes, spot, alb)
     _check_overlaps(faults, duration)
+
+
+def _check_fault(
+    i: int,
+    fault: AnyFault,
+    azs: list[str],
+    duration: float,
+    sessions: str,
+    redis_nodes: list[str],
+    spot: bool,
+    alb: bool,
+) -> None:
+    # One fault against the rest of the scenario (see check_faults).
+    az = getattr(fault, "az", None)
+    if az is not None and az not in azs:
+        raise ValueError(
+            f"faults.{i}.az: {az!r} is not one of the scenario's AZs {azs} "
+            "(a fault can only hit an AZ the scenario runs in)"
+        )
+    at = getattr(fault, "at", None)
+    if at is not None and at >= duration:
+        # A warning, not an error: shortening a run with --set duration=... must not make a
+        # packaged scenario invalid; the fault simply never happens.
+        warnings.warn(
+            f"faults.{i}.at = {at:g} s is at or after the end of the run ({duration:g} s): "
+            f"the {fault.kind} fault never happens",
+            UserWarning,
+            stacklevel=3,
+        )
+    if fault.kind.startswith("redis_") and sessions != "redis":
+        raise ValueError(
+            f"faults.{i}.kind = {fault.kind!r} needs Redis sessions, but state.sessions is "
+            f"{sessions!r} (set state.sessions: redis, or remove the fault)"
+        )
+    if isinstance(fault, RedisNodeFailure):
+        node = fault.node
+        known = 0 <= node < len(redis_nodes) if isinstance(node, int) else node in redis_nodes
+        if not known:
+            raise ValueError(
+                f"faults.{i}.node = {node!r} is not a Redis node: use one of {redis_nodes} "
+                f"or an index 0–{len(redis_nodes) - 1}"
+            )
+    if isinstance(fault, SpotInterruptions) and not spot:
+        raise ValueError(
+            f"faults.{i}.kind = 'spot_interruptions' needs Spot Instances, but "
+            "instance.spot is not set (add instance.spot: {}, or remove the fault)"
+        )
+    if isinstance(fault, Deploy) and fault.strategy == "blue_green" and not alb:
+        raise ValueError(
+            f"faults.{i}.strategy = 'blue_green' needs a load balancer to shift traffic, but "
+            "alb.enabled is false (use strategy: rolling, or enable the ALB)"
+        )
 
 
 def _incompatible(a: AnyFault, b: AnyFault) -> str | None:

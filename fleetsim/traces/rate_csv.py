@@ -161,40 +161,7 @@ def _read_rows(
             if number == layout.header_line:
                 continue
             try:
-                if len(cells) < need:
-                    missing = layout.count_name
-                    if layout.time_index >= len(cells):
-                        missing = layout.time_name
-                    raise TraceError(
-                        path,
-                        f"is missing (the row has {len(cells)} fields; truncated line?)",
-                        line=number,
-                        field=missing,
-                        allowed=f"every row needs at least {need} fields",
-                    )
-                text = cells[layout.time_index]
-                try:
-                    epoch = epoch_seconds(text, tz)
-                except ValueError as exc:
-                    raise TraceError(
-                        path,
-                        str(exc),
-                        line=number,
-                        field=layout.time_name,
-                        value=text,
-                        allowed=ALLOWED_TIME,
-                    ) from None
-                try:
-                    count = _parse_count(cells[layout.count_index])
-                except ValueError as exc:
-                    raise TraceError(
-                        path,
-                        str(exc),
-                        line=number,
-                        field=layout.count_name,
-                        value=cells[layout.count_index],
-                        allowed=_ALLOWED_COUNT,
-                    ) from None
+                text, epoch, count = _parse_row(path, number, cells, layout, tz, need)
                 if not sort and epoch <= previous:
                     raise TraceError(
                         path,
@@ -217,6 +184,47 @@ def _read_rows(
             out.epochs.append(epoch)
             out.counts.append(count)
     return out
+
+
+def _parse_row(
+    path: Path, number: int, cells: list[str], layout: _Layout, tz: tzinfo, need: int
+) -> tuple[str, float, int]:
+    # One row's time text, its epoch seconds and its count, or a TraceError naming the field.
+    if len(cells) < need:
+        missing = layout.count_name
+        if layout.time_index >= len(cells):
+            missing = layout.time_name
+        raise TraceError(
+            path,
+            f"is missing (the row has {len(cells)} fields; truncated line?)",
+            line=number,
+            field=missing,
+            allowed=f"every row needs at least {need} fields",
+        )
+    text = cells[layout.time_index]
+    try:
+        epoch = epoch_seconds(text, tz)
+    except ValueError as exc:
+        raise TraceError(
+            path,
+            str(exc),
+            line=number,
+            field=layout.time_name,
+            value=text,
+            allowed=ALLOWED_TIME,
+        ) from None
+    try:
+        count = _parse_count(cells[layout.count_index])
+    except ValueError as exc:
+        raise TraceError(
+            path,
+            str(exc),
+            line=number,
+            field=layout.count_name,
+            value=cells[layout.count_index],
+            allowed=_ALLOWED_COUNT,
+        ) from None
+    return text, epoch, count
 
 
 def _drop(rows: _Rows, keep: np.ndarray) -> _Rows:
