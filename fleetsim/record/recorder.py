@@ -96,6 +96,10 @@ class Recorder:
         self.lost_by_cause: dict[str, int] = {}
         self.session_rows = SessionLog()
         self.double_session_ends = 0
+        # Launches during the run: when each asked for its instance, the waits to InService.
+        self._launching: dict[str, float] = {}
+        self.launch_waits: list[float] = []
+        self.boot_failures = 0
         self.uploads_total = 0
         self.uploads_lost = 0
         self.uploads_lost_by_cause: dict[str, int] = {}
@@ -214,6 +218,22 @@ class Recorder:
         self.double_session_ends += 1
 
     # --- uploads -------------------------------------------------------------------------
+
+    # --- launches ------------------------------------------------------------------------
+
+    def launch_started(self, instance: str, now: float) -> None:
+        """A launch during the run asked for ``instance`` (``asg.Pending``): its wait starts."""
+        self._launching[instance] = now
+
+    def launch_in_service(self, instance: str, now: float) -> None:
+        """``instance`` went InService: the wait of its launch, if one started, ends."""
+        started = self._launching.pop(instance, None)
+        if started is not None:
+            self.launch_waits.append(now - started)
+
+    def boot_failed(self) -> None:
+        """Count a boot that failed (the instance never served)."""
+        self.boot_failures += 1
 
     def upload_stored(self) -> None:
         """Count a file stored by a successful upload."""

@@ -41,7 +41,6 @@ from fleetsim.record.recorder import LATENCY_WINDOW_S, Recorder, hist_quantile
 from fleetsim.record.rows import EventRow, RequestRow, SessionRow
 
 #: The launch reason of the warm initial fleet (InService at t = 0, left out of launch times).
-INITIAL_FLEET = "initial fleet"
 
 
 def _cause_column(cause: str) -> str:
@@ -168,17 +167,8 @@ class Result:
     def _launch_figures(self) -> LaunchFigures:
         # Launch request (asg.Pending) to InService, for instances launched during the run (the
         # warm initial fleet is InService at once and is left out); failed boots counted apart.
-        pending: dict[str, float] = {}
-        waits: list[float] = []
-        boot_failures = 0
-        for time, kind, _scope, _az, inst, detail in self.recorder.events:
-            if kind == "asg.Pending" and inst is not None and detail != INITIAL_FLEET:
-                pending[inst] = time
-            elif kind == "asg.InService" and inst in pending:
-                waits.append(time - pending.pop(inst))
-            elif kind == "ec2.boot_failed":
-                boot_failures += 1
-        waits.sort()
+        waits = sorted(self.recorder.launch_waits)
+        boot_failures = self.recorder.boot_failures
         return {
             "launches_in_service": len(waits),
             "time_to_in_service_mean_s": sum(waits) / len(waits) if waits else math.nan,

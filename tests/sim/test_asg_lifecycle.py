@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from fleetsim.config import load_scenario
-from fleetsim.record.result import INITIAL_FLEET
+from fleetsim.sim.asg.group import INITIAL_FLEET
 from fleetsim.sim.world import World
 from tests.conftest import BASE, merge
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from fleetsim.record.result import INITIAL_FLEET
 from fleetsim.sim.asg.decisions import Requester, ScalingDecision
 from fleetsim.sim.asg.lifecycle import Transitions
 from fleetsim.sim.asg.membership import LIVE, Membership, Roster, StateView
@@ -47,6 +46,9 @@ if TYPE_CHECKING:
     from fleetsim.sim.rng import RandomStreams
     from fleetsim.sim.target_group import TargetGroup
     from fleetsim.sim.zones import Zone
+
+
+INITIAL_FLEET = "initial fleet"  # the launch reason shown for the warm initial fleet
 
 
 class AutoScalingGroup(Component):
@@ -159,7 +161,7 @@ class AutoScalingGroup(Component):
         for _ in range(self.desired):
             az = self._choose_az()
             assert az is not None  # every AZ is up at t=0
-            inst = self.new_instance(az, INITIAL_FLEET)
+            inst = self.new_instance(az, INITIAL_FLEET, initial=True)
             inst.transition("running")
             inst.app_up = True
             self.set_state(inst, S.IN_SERVICE)
@@ -174,17 +176,28 @@ class AutoScalingGroup(Component):
             return None
         return min(usable, key=lambda az: counts[az])
 
-    def new_instance(self, az: str, reason: str, state: S = S.PENDING) -> Instance:
-        """Create an instance in ``az`` and make it a member in ``state``."""
+    def new_instance(
+        self, az: str, reason: str, state: S = S.PENDING, *, initial: bool = False
+    ) -> Instance:
+        """Create an instance in ``az`` and make it a member in ``state``.
+
+        ``initial`` marks the warm initial fleet, whose launch is not a wait of the run.
+        """
         inst = self._make(az)
         self.all_instances.append(inst)
         protected = self.cfg.new_instances_protected_from_scale_in
         self.roster.add(Membership(inst, state, self.template, protected=protected))
-        self.set_state(inst, state, reason)
+        self.set_state(inst, state, reason, initial=initial)
         return inst
 
-    def set_state(self, inst: Instance, state: S, reason: str = "") -> None:
-        """Move a member to ``state`` and log it as an ``asg.<state>`` event."""
+    def set_state(
+        self, inst: Instance, state: S, reason: str = "", *, initial: bool = False
+    ) -> None:
+        """Move a member to ``state`` and log it as an ``asg.<state>`` event.
+
+        A launch during the run (Pending, unless ``initial``) starts a wait that InService ends;
+        the recorder keeps the waits (``time_to_in_service``).
+        """
         record = self.roster[inst]
         record.state = state
         if state is S.IN_SERVICE:
@@ -193,6 +206,10 @@ class AutoScalingGroup(Component):
             # Left out of the metrics and blocking scale-in until warm (§2.1).
             record.warm_at = now + self.cfg.metric_warmup
         self.log(f"asg.{state}", inst.az, inst.name, reason)
+        if state is S.PENDING and not initial:
+            self.rec.launch_started(inst.name, self.env.now)
+        elif state is S.IN_SERVICE:
+            self.rec.launch_in_service(inst.name, self.env.now)
 
     def launch(self, reason: str, az: str | None = None) -> Instance | None:
         """Launch one instance (in ``az`` or the best AZ); None if no AZ can launch now.

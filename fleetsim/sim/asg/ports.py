@@ -43,10 +43,14 @@ class Group(Protocol):
     ) -> None:
         """Append an event row under the group's scope."""
 
-    def set_state(self, inst: Instance, state: LifecycleState, reason: str = "") -> None:
+    def set_state(
+        self, inst: Instance, state: LifecycleState, reason: str = "", *, initial: bool = False
+    ) -> None:
         """Move a member to ``state`` and log it."""
 
-    def new_instance(self, az: str, reason: str, state: LifecycleState) -> Instance:
+    def new_instance(
+        self, az: str, reason: str, state: LifecycleState, *, initial: bool = False
+    ) -> Instance:
         """Create an instance in ``az`` and make it a member in ``state``."""
 
     def launch(self, reason: str, az: str | None = None) -> Instance | None:
@@ -86,3 +90,4 @@ class GroupPart:
 def boot_failed(group: Group, inst: Instance, failure: str) -> None:
     """Log a launch whose app never came up (an ``ec2`` event: EC2's view, not the group's)."""
     group.rec.event(group.env.now, "ec2.boot_failed", "ec2", inst.az, inst.name, failure)
+    group.rec.boot_failed()
