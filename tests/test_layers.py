@@ -42,8 +42,9 @@ def _top(name: str) -> str:
     return name.split(".")[0]
 
 
-# Below every layer: the packaged files and their lookup.
-BELOW_ALL = {"fleetsim.data"}
+# Below every layer: the packaged files and their lookup, and the version and build (a leaf
+# that imports only the standard library).
+BELOW_ALL = {"fleetsim.data", "fleetsim._version"}
 
 
 def _fleetsim_packages(modules: set[str]) -> set[str]:

@@ -64,8 +64,6 @@ def _compiled() -> bool:
 
 NATIVE_HEAP: Final[bool] = _compiled()
 """Whether an :class:`Engine` uses the entry heap by default (true in the compiled build)."""
-BUILD: Final[str] = "compiled" if NATIVE_HEAP else "pure"
-"""Which build of fleetsim runs: ``compiled`` (mypyc) or ``pure`` Python; results record it."""
 
 
 def _nothing(arg: Any) -> None:

@@ -18,12 +18,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from fleetsim._version import build
 from fleetsim.config.models import Scenario
 from fleetsim.record.invariants import assert_ledger
 from fleetsim.record.recorder import Recorder
 from fleetsim.record.result import Result
 from fleetsim.record.rows import LevelLayout
-from fleetsim.sim import engine
 from fleetsim.sim.alb import LoadBalancer
 from fleetsim.sim.application import Application
 from fleetsim.sim.billing import InstanceUsage, bill_ec2, instance_seconds
@@ -219,7 +219,7 @@ class World:
             cost_items=items,
             checks=checks,
             instances_launched=len(instances),
-            meta={"wall_s": time.perf_counter() - wall, "events": None, "build": engine.BUILD},
+            meta={"wall_s": time.perf_counter() - wall, "events": None, "build": build()},
         )
 
 

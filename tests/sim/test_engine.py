@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import fleetsim
 import fleetsim.sim.engine as engine_module
+from fleetsim._version import build
 from fleetsim.sim.engine import Engine, _Entry, _EntryHeap
 
 HEAPS = pytest.mark.parametrize("native", [False, True], ids=["tuples", "entries"])
@@ -215,4 +216,4 @@ def test_spent_entries_do_not_pile_up():
 def test_results_record_the_build():
     result = fleetsim.simulate(fleetsim.load_scenario("az-outage", "stateful", ["duration=1m"]))
     expected = "compiled" if engine_module.NATIVE_HEAP else "pure"
-    assert result.meta["build"] == engine_module.BUILD == expected
+    assert result.meta["build"] == build() == expected
