@@ -77,6 +77,17 @@ def test_quick_commands_load_no_analysis(argv):
     assert "fleetsim.analysis" not in loaded
 
 
+def test_a_run_and_its_summary_load_no_pandas():
+    # `fleetsim run` prints the summary: pandas (~0.2-0.5 s of start-up) only comes with a frame.
+    code = (
+        "import fleetsim\n"
+        "sc = fleetsim.load_scenario('az-outage', overrides=['duration=1m'])\n"
+        "r = fleetsim.simulate(sc)\nr.summary()"
+    )
+    assert "pandas" not in {_top(m) for m in _loaded_after(code)}
+    assert "pandas" in {_top(m) for m in _loaded_after(code + "\nr.timeline")}
+
+
 def test_a_public_name_is_loaded_on_first_use():
     loaded = _loaded_after("import fleetsim\nfleetsim.simulate")
     assert "fleetsim.sim.world" in loaded

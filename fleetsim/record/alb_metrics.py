@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from fleetsim.record.outcomes import split_cause
 from fleetsim.record.recorder import Recorder
 from fleetsim.record.rows import EventRow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PERIOD_S = 60  # ALB metrics are sent every 60 s (§1.4)
 
@@ -148,4 +151,6 @@ def alb_metrics_frame(rec: Recorder, azs: list[str], duration: float) -> pd.Data
             row[f"HealthyHostCount_{az}"] = h
             row[f"UnHealthyHostCount_{az}"] = u
         rows.append(row)
+    import pandas as pd  # only when a frame is asked for: a run's start-up does without it
+
     return pd.DataFrame(rows)

@@ -28,10 +28,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
-import pandas as pd
 
 from fleetsim.record.alb_metrics import alb_metrics_frame
 from fleetsim.record.costs import CostItem, cost_usd
@@ -39,6 +38,9 @@ from fleetsim.record.invariants import Check
 from fleetsim.record.outcomes import SessionOutcome
 from fleetsim.record.recorder import LATENCY_WINDOW_S, Recorder, hist_quantile
 from fleetsim.record.rows import EventRow, RequestRow, SessionRow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The launch reason of the warm initial fleet (InService at t = 0, left out of launch times).
 
@@ -179,6 +181,8 @@ class Result:
     @cached_property
     def timeline(self) -> pd.DataFrame:
         """Per-second observations and levels (see the module docstring for columns)."""
+        import pandas as pd  # frames are built on demand: a run starts without pandas
+
         rec = self.recorder
         n = math.ceil(float(self.scenario["duration"]))
         frame = pd.DataFrame(
@@ -211,6 +215,8 @@ class Result:
         Columns: ``item``, ``instance_type``, ``purchase`` (on-demand, spot, cpu_credits),
         ``instance_hours``, ``usd``.
         """
+        import pandas as pd  # frames are built on demand: a run starts without pandas
+
         rows: list[tuple[str, str | None, str | None, float, float]] = []
         for c in sorted(self.cost_items, key=lambda c: c.key):
             if c.service != "ec2":
@@ -224,6 +230,8 @@ class Result:
     @cached_property
     def sessions(self) -> pd.DataFrame:
         """One row per session."""
+        import pandas as pd  # frames are built on demand: a run starts without pandas
+
         cols = list(SessionRow._fields)
         log = self.recorder.session_rows
         if not len(log):
@@ -247,11 +255,15 @@ class Result:
     @cached_property
     def events(self) -> pd.DataFrame:
         """Faults, launches, state changes, in time order."""
+        import pandas as pd  # frames are built on demand: a run starts without pandas
+
         return pd.DataFrame(self.recorder.events, columns=list(EventRow._fields))
 
     @cached_property
     def latency(self) -> pd.DataFrame:
         """Latency quantiles of successful requests per minute (see the module docstring)."""
+        import pandas as pd  # frames are built on demand: a run starts without pandas
+
         rows = []
         for k, window in enumerate(self.recorder.latency_windows):
             start = k * LATENCY_WINDOW_S
@@ -271,6 +283,8 @@ class Result:
     @cached_property
     def requests(self) -> pd.DataFrame:
         """One row per request (empty unless ``record.requests`` was on)."""
+        import pandas as pd  # frames are built on demand: a run starts without pandas
+
         return pd.DataFrame(self.recorder.request_rows, columns=list(RequestRow._fields))
 
     @cached_property
