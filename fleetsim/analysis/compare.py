@@ -35,7 +35,7 @@ from fleetsim.analysis.replicate import (
     summarize,
 )
 from fleetsim.analysis.stats import paired_difference, replication_seeds
-from fleetsim.analysis.tables import render_table
+from fleetsim.analysis.tables import format_number, render_table
 from fleetsim.config import Scenario, load_variants
 from fleetsim.record.result import Result
 from fleetsim.sim.world import simulate
@@ -391,19 +391,13 @@ def _metric_rows(block: dict[str, Any]) -> list[tuple[str, Any]]:
     return rows
 
 
-def _num(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x:.4g}" if abs(x) < 1000 else f"{x:,.0f}"
-
-
 def _mean_hw(b: dict[str, Any] | None) -> str:
     """A variant's cell: mean ± half-width (the mean alone with one replication)."""
     if b is None or b["mean"] is None:
         return "-"
     if b["ci_high"] is None:
-        return _num(b["mean"])
-    return f"{_num(b['mean'])} ± {_num((b['ci_high'] - b['ci_low']) / 2)}"
+        return format_number(b["mean"])
+    return f"{format_number(b['mean'])} ± {format_number((b['ci_high'] - b['ci_low']) / 2)}"
 
 
 def _diff_ci(b: dict[str, Any] | None) -> str:
@@ -411,6 +405,7 @@ def _diff_ci(b: dict[str, Any] | None) -> str:
     if b is None or b["mean"] is None:
         return "-"
     if b["ci_low"] is None:
-        return _num(b["mean"])
+        return format_number(b["mean"])
     mark = "" if b["significant"] else "  n.s."
-    return f"{_num(b['mean'])} [{_num(b['ci_low'])}, {_num(b['ci_high'])}]{mark}"
+    low, high = format_number(b["ci_low"]), format_number(b["ci_high"])
+    return f"{format_number(b['mean'])} [{low}, {high}]{mark}"

@@ -2,10 +2,18 @@
 
 Everything is inside the file: figures are PNGs embedded as base64 ``data:`` URIs, the style is
 an inline ``<style>`` block, and there is no script and no link to anything outside, so the file
-renders the same offline, from an e-mail attachment or from a sandboxed viewer. Sections: the
-headline summary table (variants side by side), the comparison with confidence intervals when
-replications are given, the figures (comparison, timeline and every per-run figure kind), the
-resolved scenario of each variant, and each run's events list.
+renders the same offline, from an e-mail attachment or from a sandboxed viewer.
+
+Sections, in reading order: what happened (each design's run told in sentences with minute
+marks, :mod:`~fleetsim.analysis.story`); users and requests (the per-user figures next to the
+per-request ones, :data:`~fleetsim.analysis.headline.PER_USER`); the headline figures, each with
+its mean and confidence interval per design and the paired difference between designs over the
+replications (:mod:`~fleetsim.analysis.headline`); the detailed summary of the run told above;
+the figures; the resolved scenario of each design and each run's events list.
+
+:func:`run_report` computes what the report shows: one detailed run per design on the master
+seed (the story, the figures, the events) and R replications per design on seeds spawned from
+it, every design on the same seeds (common random numbers), on any executor.
 """
 
 from __future__ import annotations
@@ -14,7 +22,9 @@ import base64
 import html
 import io
 import json
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +32,24 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from fleetsim.analysis import plots
-from fleetsim.analysis.compare import HEADLINE, select_variants
+from fleetsim.analysis.compare import HEADLINE, Source, replicate_variants, run_variants
 from fleetsim.analysis.executors import Executor
-from fleetsim.analysis.replicate import RunTask, run_many
-from fleetsim.analysis.stats import replication_seeds
-from fleetsim.analysis.tables import format_value
+from fleetsim.analysis.headline import (
+    PER_USER,
+    PER_USER_NOTE,
+    USER_KEYS,
+    Estimate,
+    headline_rows,
+    present,
+)
+from fleetsim.analysis.replicate import flatten_summary
+from fleetsim.analysis.story import Line, tell
+from fleetsim.analysis.tables import format_number, format_value
 from fleetsim.record.result import Result
+
+#: Replications per design by default: `make demo` (two designs of az-outage, compiled build)
+#: stays well under two minutes on two cores (docs/visualisation.md gives the measure).
+DEFAULT_REPLICATIONS = 20
 
 #: The events list is cut at this many rows per run (a long run can have tens of thousands).
 MAX_EVENTS = 2000
@@ -49,6 +71,9 @@ pre { background: #f7f7f7; padding: .8em; overflow-x: auto; font-size: 12px; }
 details { margin: .5em 0; }
 summary { cursor: pointer; font-weight: bold; }
 .note { color: #555; font-size: 13px; }
+.stories { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr));
+           gap: 0 2em; }
+ul.story li { margin: .3em 0; }
 """
 
 
@@ -88,47 +113,96 @@ def _frame_table(frame: pd.DataFrame, floatfmt: str = "{:,.4g}") -> str:
 
 
 def replication_frame(
-    source: str | Path | dict[str, Any],
+    source: Source,
     *,
     variants: list[str] | None = None,
     seed: int | None = None,
     overrides: list[str] | None = None,
     replications: int = 2,
+    warmup_s: float = 0.0,
     executor: Executor | None = None,
+    on_done: Callable[[], None] | None = None,
 ) -> pd.DataFrame:
-    """Run every variant under ``replications`` seeds; one row per (replication, variant).
+    """Run every variant under ``replications`` seeds; one row per (variant, replication).
 
     The seeds come from :func:`~fleetsim.analysis.stats.replication_seeds` of the base seed
-    (default: the scenario's), and all variants share each seed (common random numbers).
+    (default: the scenario's), and all variants share each seed (common random numbers): this
+    is :func:`~fleetsim.analysis.compare.replicate_variants`'s frame.
 
     Args:
         source: a scenario file, packaged scenario name or dict.
-        variants: which variants (default: all).
+        variants: which variants (default: all); the first is the baseline of the differences.
         seed: the master seed.
         overrides: ``key=value`` overrides applied to every variant.
         replications: R, the seeds per variant.
+        warmup_s: warm-up deleted from the steady-state metrics.
         executor: where the runs are computed (default: serial).
+        on_done: called after each finished run.
 
     Returns:
-        Columns ``variant``, ``replication``, ``seed`` and the numeric summary keys (as floats),
-        rows by replication, then variant.
+        Columns ``variant``, ``replication``, ``seed`` and every flattened summary key.
     """
-    scenarios = select_variants(source, variants, overrides)
-    base = next(iter(scenarios.values())).seed if seed is None else seed
-    seeds = replication_seeds(base, replications)
-    data = {name: sc.model_dump(mode="json") for name, sc in scenarios.items()}
-    tasks = [RunTask(d, s) for s in seeds for d in data.values()]
-    summaries = iter(run_many(tasks, executor))
-    rows = []
-    for k, child in enumerate(seeds):
-        for name in data:
-            numeric = {
-                key: float(v)
-                for key, v in next(summaries).items()
-                if isinstance(v, int | float) and key not in ("seed", "warmup_s")
-            }
-            rows.append({"variant": name, "replication": k, "seed": child, **numeric})
-    return pd.DataFrame(rows)
+    comparison = replicate_variants(
+        source,
+        variants,
+        seed=seed,
+        overrides=overrides,
+        replications=replications,
+        warmup_s=warmup_s,
+        executor=executor,
+        on_done=on_done,
+    )
+    return comparison.frame()
+
+
+def run_report(
+    source: Source,
+    variants: list[str] | None = None,
+    *,
+    seed: int | None = None,
+    overrides: list[str] | None = None,
+    replications: int = DEFAULT_REPLICATIONS,
+    warmup_s: float = 0.0,
+    executor: Executor | None = None,
+    on_done: Callable[[], None] | None = None,
+) -> tuple[dict[str, Result], pd.DataFrame | None]:
+    """Compute what the report shows: the detailed runs and the replications.
+
+    Each design runs once on the master seed in full (its story, figures and events) and, with
+    R >= 2, R times on the replication seeds spawned from it (summaries only). The detailed
+    runs are computed in this process while the replications run on the executor.
+
+    Args:
+        source: a scenario file, packaged scenario name or dict (or a list of files).
+        variants: which variants (default: all); the first is the baseline of the differences.
+        seed: the master seed (default: the scenario's).
+        overrides: ``key=value`` overrides applied to every variant.
+        replications: R; with R = 1 there are no replications (and no intervals).
+        warmup_s: warm-up deleted from the replications' steady-state metrics.
+        executor: where the replications are computed (default: serial).
+        on_done: called after each finished replication.
+
+    Returns:
+        The detailed Results by design, and :func:`replication_frame` (None when R = 1).
+    """
+    if replications < 2:
+        return run_variants(source, variants, seed=seed, overrides=overrides), None
+    # The detailed runs overlap the replications: the thread only waits on the executor's
+    # workers (a serial executor computes in that thread, and gains nothing).
+    with ThreadPoolExecutor(1) as background:
+        frame = background.submit(
+            replication_frame,
+            source,
+            variants=variants,
+            seed=seed,
+            overrides=overrides,
+            replications=replications,
+            warmup_s=warmup_s,
+            executor=executor,
+            on_done=on_done,
+        )
+        results = run_variants(source, variants, seed=seed, overrides=overrides)
+        return results, frame.result()
 
 
 def build_report(
@@ -137,14 +211,17 @@ def build_report(
     *,
     title: str | None = None,
     figure_kinds: Sequence[str] | None = None,
+    confidence: float = 0.95,
 ) -> str:
     """Return the whole report as one HTML document (a string).
 
     Args:
-        results: one Result per variant (a single run is a dict of one).
-        replications: per-replication summaries (``variant`` column plus metrics) for CIs.
+        results: one Result per variant (a single run is a dict of one), the runs told.
+        replications: per-replication summaries (``variant`` and ``replication`` columns plus
+            metrics, as :func:`replication_frame`) for intervals and paired differences.
         title: the page title (default: the scenario's name).
         figure_kinds: per-run figure kinds to include (default: all of :func:`plots.run_figures`).
+        confidence: the intervals' nominal coverage.
     """
     first = next(iter(results.values()))
     name = title or str(first.scenario.get("name", "scenario")).split("/")[0]
@@ -158,12 +235,24 @@ def build_report(
     description = first.scenario.get("description")
     if description:
         parts.append(f"<p>{html.escape(str(description))}</p>")
-    seeds = ", ".join(f"{n}: seed {r.seed}" for n, r in results.items())
-    parts.append(f"<p class='note'>Runs: {html.escape(seeds)}.</p>")
-    parts.append("<h2>Summary</h2>" + summary_table(results))
-    comparison, figures = _comparison_section(results, replications)
-    parts += comparison
-    figures += _figures(results, figure_kinds)
+    parts.append(f"<p class='note'>{html.escape(_runs_note(results, replications))}</p>")
+    parts += _story_section(results)
+    frame = replications if replications is not None else _single_frame(results)
+    names = list(results)
+    parts.append("<h2>Users and requests</h2>")
+    parts.append(f"<p>{html.escape(PER_USER_NOTE)}</p>")
+    parts.append(_interval_table(frame, present(frame, PER_USER), names, confidence))
+    parts.append("<h2>Headline figures</h2>")
+    parts.append(f"<p class='note'>{html.escape(_interval_note(frame, confidence))}</p>")
+    keys = [k for k in (*USER_KEYS, *HEADLINE) if k != "invariants_ok"]
+    parts.append(_interval_table(frame, present(frame, list(dict.fromkeys(keys))), names))
+    if "invariants_ok" in frame:
+        ok = bool(frame["invariants_ok"].astype(bool).all())
+        parts.append(f"<p>Accounting checks: {'passed' if ok else 'FAILED'} in every run.</p>")
+    seeds = ", ".join(sorted({str(r.seed) for r in results.values()}))
+    parts.append(f"<h2>The run told above, in detail (seed {html.escape(seeds)})</h2>")
+    parts.append(summary_table(results))
+    figures = _comparison_figure(results, replications) + _figures(results, figure_kinds)
     parts.append("<h2>Figures</h2>")
     for caption, uri in figures:
         parts.append(
@@ -175,23 +264,123 @@ def build_report(
     return "\n".join(parts) + "\n"
 
 
-def _comparison_section(
-    results: dict[str, Result], replications: pd.DataFrame | None
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """The comparison's HTML parts and its (caption, data URI) figure; empty for one lone run."""
-    if len(results) <= 1 and replications is None:
-        return [], []
-    data: dict[str, Result] | pd.DataFrame = replications if replications is not None else results
-    table = plots.comparison_table(data)
-    parts = ["<h2>Comparison</h2>"]
-    if replications is not None:
-        n = int(replications.groupby("variant").size().min())
-        parts.append(
-            f"<p class='note'>Mean and 95 % t confidence interval over {n} replications "
-            "per variant (common random numbers).</p>"
+def _runs_note(results: dict[str, Result], replications: pd.DataFrame | None) -> str:
+    seeds = sorted({r.seed for r in results.values()})
+    runs = f"each design's run on seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds}"
+    if replications is None:
+        return f"One run per design ({runs}); no confidence interval without replications."
+    r = int(replications.groupby("variant").size().min())
+    return (
+        f"The story, the detailed summary and the figures are {runs}. The figures with "
+        f"confidence intervals come from {r} replications per design, on seeds spawned from "
+        "it and shared by every design (common random numbers)."
+    )
+
+
+def _interval_note(frame: pd.DataFrame, confidence: float) -> str:
+    r = int(frame.groupby("variant").size().min())
+    if r < 2:
+        return "One run per design: the values alone, no interval."
+    first = frame["variant"].iloc[0]
+    return (
+        f"Each design: mean [{confidence:.0%} t interval] over {r} replications. Each "
+        f"difference ({first} − other): mean of the per-seed differences [its interval]; "
+        "n.s. marks a difference whose interval contains 0 (not significant)."
+    )
+
+
+def _single_frame(results: dict[str, Result]) -> pd.DataFrame:
+    """One row per design from its single run, shaped like :func:`replication_frame`."""
+    rows = [
+        {"variant": name, "replication": 0, **flatten_summary(r.summary())}
+        for name, r in results.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def story_lines(result: Result) -> list[Line]:
+    """The run told in sentences (:func:`~fleetsim.analysis.story.tell` of its rows)."""
+    sessions = result.sessions
+    lost = sessions[sessions["outcome"] == "lost"]
+    timeline = result.timeline
+    failed = [
+        (t, column.removeprefix("failed_").replace("_", " ", 1), n)
+        for column in timeline.columns
+        if column.startswith("failed_")
+        for t, n in zip(timeline["time"], timeline[column], strict=True)
+    ]
+    return tell(
+        result.recorder.events,
+        zip(lost["end"], lost["cause"], strict=True),
+        failed,
+    )
+
+
+def _story_section(results: dict[str, Result]) -> list[str]:
+    parts = [
+        "<h2>What happened</h2>",
+        "<p class='note'>Each design's run told from its events, lost sessions and failed "
+        "requests; minutes since the start of the run.</p>",
+        "<div class='stories'>",
+    ]
+    for variant, result in results.items():
+        items = "".join(
+            f"<li><b>{html.escape(line.mark)}</b>: {html.escape(line.text)}</li>"
+            for line in story_lines(result)
         )
-    parts.append(_frame_table(table))
-    return parts, [("Variants compared", _uri(plots.comparison_figure(data)))]
+        parts.append(
+            f"<section><h3>{html.escape(variant)}</h3><ul class='story'>"
+            f"{items or '<li>Nothing happened: no fault, no loss, no failure.</li>'}</ul></section>"
+        )
+    parts.append("</div>")
+    return parts
+
+
+def _cell(estimate: Estimate, difference: bool = False) -> str:
+    """One table cell: ``mean [low, high]`` (n.s. for a difference whose interval holds 0)."""
+    if not math.isfinite(estimate.mean):
+        return "<td>-</td>"
+    text = format_number(estimate.mean)
+    data = f" data-mean='{estimate.mean!r}'"
+    if estimate.has_interval:
+        text += f" [{format_number(estimate.low)}, {format_number(estimate.high)}]"
+        data += f" data-low='{estimate.low!r}' data-high='{estimate.high!r}'"
+        if difference and estimate.significant is False:
+            text += " n.s."
+    return f"<td{data}>{html.escape(text)}</td>"
+
+
+def _interval_table(
+    frame: pd.DataFrame, metrics: list[str], names: list[str], confidence: float = 0.95
+) -> str:
+    """Metrics by design (mean [CI]) and paired differences first − other (mean [CI])."""
+    if not metrics:
+        return "<p class='note'>No such figure in these runs.</p>"
+    rows = headline_rows(frame, metrics, names, confidence)
+    diffs = [f"{names[0]} − {other}" for other in names[1:]]
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in [*names, *diffs])
+    lines = [f"<tr><th></th>{head}</tr>"]
+    for row in rows:
+        sub = " class='sub'" if row.metric not in metrics[:1] and _is_split(row.metric) else ""
+        cells = "".join(_cell(e) for e in row.designs)
+        cells += "".join(_cell(e, difference=True) for e in row.differences)
+        lines.append(f"<tr{sub}><td>{html.escape(row.metric)}</td>{cells}</tr>")
+    return "<table class='intervals'>" + "".join(lines) + "</table>"
+
+
+def _is_split(metric: str) -> bool:
+    # A split of a users' key (users_left_early_<reason>) is shown indented under it.
+    return any(metric.startswith(k + "_") for k in USER_KEYS)
+
+
+def _comparison_figure(
+    results: dict[str, Result], replications: pd.DataFrame | None
+) -> list[tuple[str, str]]:
+    """The variants-compared figure (with CI error bars over replications); none for one run."""
+    if len(results) <= 1 and replications is None:
+        return []
+    data: dict[str, Result] | pd.DataFrame = replications if replications is not None else results
+    return [("Variants compared", _uri(plots.comparison_figure(data)))]
 
 
 def _figures(

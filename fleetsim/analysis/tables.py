@@ -2,7 +2,8 @@
 
 A table is a list of rows of cells (strings), the first row its header: :func:`render_table`
 left-aligns the first column (the labels), right-aligns the others (the numbers) and rules the
-header off. :func:`format_value` writes one summary value the same way everywhere (text tables
+header off. :func:`format_number` writes an estimate (a mean, a bound) to four significant
+digits, :func:`format_value` writes one summary value the same way everywhere (text tables
 and the HTML report), and :func:`format_summaries` lays runs' summaries side by side.
 """
 
@@ -12,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["format_summaries", "format_value", "render_table"]
+__all__ = ["format_number", "format_summaries", "format_value", "render_table"]
 
 #: The by-cause breakdowns, each shown under the summary key it breaks down.
 _BREAKDOWNS = {
@@ -34,6 +35,13 @@ def format_value(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v:,}" for k, v in value.items()) or "-"
     return str(value)
+
+
+def format_number(x: float | None) -> str:
+    """An estimate to 4 significant digits (whole, with commas, from 1,000); ``-`` for None."""
+    if x is None:
+        return "-"
+    return f"{x:.4g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
 def render_table(rows: Sequence[Sequence[str]]) -> str:

@@ -1,7 +1,9 @@
 """The sub-commands that set variants side by side: ``compare`` (a table) and ``report`` (HTML).
 
 ``compare`` runs every variant once on one seed, or, with ``--replications`` or ``--warmup``,
-R times each on common random numbers with paired confidence intervals.
+R times each on common random numbers with paired confidence intervals. ``report`` always runs
+replications (20 per design unless ``--replications`` says otherwise) besides one detailed run
+per design on the master seed, whose story, figures and events it shows.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fleetsim.cli.options import check_warmup, make_executor
+from fleetsim.cli.options import UsageError, check_warmup, make_executor
 from fleetsim.cli.output import clean, json_default, write_outputs
 
 
@@ -86,24 +88,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Run variants and write them as one self-contained HTML report."""
-    from fleetsim.analysis.compare import run_variants
-    from fleetsim.analysis.report import replication_frame, write_report
+    """Run variants, with replications, and write them as one self-contained HTML report."""
+    from fleetsim.analysis.compare import select_variants
+    from fleetsim.analysis.progress import task_bar
+    from fleetsim.analysis.report import DEFAULT_REPLICATIONS, run_report, write_report
 
     variants = args.variants.split(",") if args.variants else None
-    if args.replications < 1:
-        print("fleetsim: --replications must be at least 1", file=sys.stderr)
-        return 2
-    results = run_variants(args.file, variants, seed=args.seed, overrides=args.set)
-    replications = None
-    if args.replications > 1:
-        replications = replication_frame(
+    replications = args.replications or DEFAULT_REPLICATIONS
+    chosen = select_variants(args.file, variants, args.set)
+    check_warmup(args.warmup, chosen)
+    if args.warmup > 0 and replications < 2:
+        raise UsageError("argument --warmup: the report applies it to replications (R >= 2).")
+    runs = len(chosen) * replications if replications > 1 else 0
+    with make_executor(args) as executor, task_bar(runs, "report", args.quiet) as bar:
+        results, frame = run_report(
             args.file,
-            variants=variants,
+            variants,
             seed=args.seed,
             overrides=args.set,
-            replications=args.replications,
+            replications=replications,
+            warmup_s=args.warmup,
+            executor=executor,
+            on_done=lambda: bar.update(1),
         )
-    path = write_report(results, Path(args.out), replications)
+    path = write_report(results, Path(args.out), frame)
     print(f"report: {path}", file=sys.stderr)
-    return 0
+    balanced = all(r.summary()["invariants_ok"] for r in results.values())
+    if frame is not None and "invariants_ok" in frame:
+        balanced = balanced and bool(frame["invariants_ok"].all())
+    return 0 if balanced else 1

@@ -66,14 +66,21 @@ def _common(p: argparse.ArgumentParser, many: bool = False) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
-def _replications(p: argparse.ArgumentParser, default: int) -> None:
-    # The arguments of replicated runs (compare, sweep): R, warm-up and where runs are computed.
+#: The report's replications per design when --replications is not given. The number lives in
+#: fleetsim.analysis.report.DEFAULT_REPLICATIONS, which the parser must not import (a quick
+#: command never loads the analysis); a test checks the two agree.
+REPORT_REPLICATIONS = 20
+
+
+def _replications(p: argparse.ArgumentParser, default: int | None, shown: int = 1) -> None:
+    # The arguments of replicated runs (compare, sweep, report): R, warm-up and where runs are
+    # computed. A default of None is resolved by the command (shown in the help as `shown`).
     p.add_argument(
         "--replications",
         type=positive,
         default=default,
         metavar="R",
-        help=f"runs per design, on seeds spawned from --seed (default {default})",
+        help=f"runs per design, on seeds spawned from --seed (default {default or shown})",
     )
     p.add_argument(
         "--warmup",
@@ -149,12 +156,8 @@ def _scenario(p: argparse.ArgumentParser, variant_flag: str, variant_help: str) 
 def _add_report(sub: _Subparsers) -> None:
     p = sub.add_parser("report", help="run variants and write one self-contained HTML report")
     _scenario(p, "--variants", "comma-separated variant names (default: all)")
-    p.add_argument(
-        "--replications",
-        type=int,
-        default=1,
-        help="independent seeds per variant for confidence intervals (default 1: none)",
-    )
+    _replications(p, None, REPORT_REPLICATIONS)
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--out", required=True, help="the HTML file to write")
     p.set_defaults(func=compare.cmd_report)
 
