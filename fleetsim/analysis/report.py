@@ -113,17 +113,9 @@ def _frame_table(frame: pd.DataFrame, floatfmt: str = "{:,.4g}") -> str:
 
 
 def replication_frame(
-    source: Source,
-    *,
-    variants: list[str] | None = None,
-    seed: int | None = None,
-    overrides: list[str] | None = None,
-    replications: int = 2,
-    warmup_s: float = 0.0,
-    executor: Executor | None = None,
-    on_done: Callable[[], None] | None = None,
+    source: Source, variants: list[str] | None = None, **options: Any
 ) -> pd.DataFrame:
-    """Run every variant under ``replications`` seeds; one row per (variant, replication).
+    """Run every variant under R seeds; one row per (variant, replication).
 
     The seeds come from :func:`~fleetsim.analysis.stats.replication_seeds` of the base seed
     (default: the scenario's), and all variants share each seed (common random numbers): this
@@ -132,27 +124,13 @@ def replication_frame(
     Args:
         source: a scenario file, packaged scenario name or dict.
         variants: which variants (default: all); the first is the baseline of the differences.
-        seed: the master seed.
-        overrides: ``key=value`` overrides applied to every variant.
-        replications: R, the seeds per variant.
-        warmup_s: warm-up deleted from the steady-state metrics.
-        executor: where the runs are computed (default: serial).
-        on_done: called after each finished run.
+        options: ``replicate_variants``' keywords: ``seed``, ``overrides``, ``replications``
+            (R, default 2), ``warmup_s``, ``executor`` and ``on_done``.
 
     Returns:
         Columns ``variant``, ``replication``, ``seed`` and every flattened summary key.
     """
-    comparison = replicate_variants(
-        source,
-        variants,
-        seed=seed,
-        overrides=overrides,
-        replications=replications,
-        warmup_s=warmup_s,
-        executor=executor,
-        on_done=on_done,
-    )
-    return comparison.frame()
+    return replicate_variants(source, variants, **options).frame()
 
 
 def run_report(
@@ -187,20 +165,14 @@ def run_report(
     """
     if replications < 2:
         return run_variants(source, variants, seed=seed, overrides=overrides), None
+    options = {"replications": replications, "warmup_s": warmup_s, "on_done": on_done}
     # The detailed runs overlap the replications: the thread only waits on the executor's
     # workers (a serial executor computes in that thread, and gains nothing).
     with ThreadPoolExecutor(1) as background:
         frame = background.submit(
-            replication_frame,
-            source,
-            variants=variants,
-            seed=seed,
-            overrides=overrides,
-            replications=replications,
-            warmup_s=warmup_s,
-            executor=executor,
-            on_done=on_done,
-        )
+            replication_frame, source, variants, seed=seed, overrides=overrides,
+            executor=executor, **options
+        )  # fmt: skip
         results = run_variants(source, variants, seed=seed, overrides=overrides)
         return results, frame.result()
 
