@@ -329,7 +329,7 @@ def _because(counts: Counter[str], why: dict[str, str]) -> str:
 
 #: Lost-session causes (``LostCause``) and failure causes (``RequestOutcome``) in words.
 _LOST_WHY = {
-    "instance_terminated": "the instance holding it was terminated",
+    "instance_terminated": "the instance holding it went down or was terminated",
     "rerouted": "the load balancer sent the user to another instance",
     "store_evicted": "the store evicted it",
     "store_failover": "it was written just before the store failed over",

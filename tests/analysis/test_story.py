@@ -128,9 +128,10 @@ def test_lost_sessions_and_failures_are_counted_per_run_of_minutes() -> None:
         "Minute 1: 7 requests fail (5: sent to a load balancer node that is down; 2: timed out "
         "waiting for an instance).",
         "Minutes 1–2: 3 users lose their session and must log in again (2: the instance holding "
-        "it was terminated; 1: the load balancer sent the user to another instance).",
+        "it went down or was terminated; 1: the load balancer sent the user to another "
+        "instance).",
         "Minute 10: 1 user loses their session and must log in again (the instance holding it "
-        "was terminated).",
+        "went down or was terminated).",
     ]
 
 
