@@ -197,3 +197,29 @@ def test_cli_report_writes_one_file(tmp_path) -> None:  # type: ignore[no-untype
     html = out.read_text()
     assert "over 2 replications" in html
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "viz.yaml"]
+
+
+def test_user_and_action_keys_are_shown_first_with_their_splits_indented() -> None:
+    keys = {
+        "users_affected": [30.0, 20.0],
+        "users_left_early": [5.0, 3.0],
+        "users_left_early_failures": [4.0, 3.0],
+        "users_left_early_lost_session": [1.0, 0.0],
+        "actions_failed": [7.0, 6.0],
+        "requests_failed": [50.0, 60.0],
+    }
+    reps = pd.DataFrame({"variant": ["stateful", "stateless"], "replication": [0, 0], **keys})
+    html = build_report(outage_runs(), reps)
+    users = section(html, "Users and requests")
+    assert [c["mean"] for c in interval_cells(users, "users_affected")] == [30, 20, 10]
+    assert "users_left_early" not in users  # not one of the side-by-side figures
+    headline = section(html, "Headline figures")
+    rows = re.findall(r"<tr(?: class='(sub)')?><td>(\w+)</td>", headline)
+    assert rows[:5] == [
+        ("", "users_affected"),
+        ("", "users_left_early"),
+        ("sub", "users_left_early_failures"),
+        ("sub", "users_left_early_lost_session"),
+        ("", "actions_failed"),
+    ]
+    assert rows[5] == ("", "requests_failed")
