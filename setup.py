@@ -33,6 +33,7 @@ COMPILED_MODULES = [
     "fleetsim/record/recorder.py",
     "fleetsim/sim/alb.py",
     "fleetsim/sim/alb_routing.py",
+    "fleetsim/sim/clients.py",
     "fleetsim/sim/application.py",
     "fleetsim/sim/component.py",
     "fleetsim/sim/engine.py",

@@ -2,7 +2,8 @@
 
 One target group sits behind the ALB. Its health check, routing algorithm, stickiness,
 deregistration delay, slow start and cross-zone setting are the target group's attributes; the
-idle timeout and the DNS failover delay belong to the load balancer. Every default is AWS's
+idle timeout, the client keep-alive and the DNS withdrawal delay belong to the load balancer,
+and ``clients`` describes the users' clients reaching its nodes. Every default is AWS's
 documented default, cited by fact-sheet section; ranges are AWS's ranges, so a scenario AWS would
 refuse is refused here with an error naming the field.
 """
@@ -14,10 +15,18 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from fleetsim.config.base import Model
+from fleetsim.config.clients import ClientsConfig
 from fleetsim.config.units import Duration
 
 SLOW_START_MIN_S = 30.0  # slow_start.duration_seconds range 30–900, 0 = off (§1.2)
 SLOW_START_MAX_S = 900.0
+#: Settings that no longer exist, by dotted path: what replaces them (config/errors.py says so).
+REMOVED = {
+    "alb.dns_failover_delay": "how long users keep reaching a failed ALB node is now the "
+    "time AWS takes to withdraw it from DNS (alb.dns_withdrawal_delay, default 150 s) plus what "
+    "their clients do with the 60 s TTL (alb.clients: long_cache_share, long_cache, "
+    "next_address_share, connect_timeout, keep_alive); see docs/alb.md",
+}
 
 
 class HealthCheckConfig(Model):
@@ -111,14 +120,25 @@ class AlbConfig(Model):
             "with both set, falling below either fails open"
         ),
     )
-    dns_failover_delay: Duration = Field(
+    client_keep_alive: Duration = Field(
+        3600.0,
+        ge=60,
+        le=604800,
+        description=(
+            "client_keep_alive.seconds: the longest a client connection lives, the ALB closes "
+            "it after this (default 3600, 60-604800, §9.9)"
+        ),
+    )
+    dns_withdrawal_delay: Duration = Field(
         150.0,
         ge=0,
         description=(
-            "seconds a failed AZ's ALB node stays in DNS; default 150 = Route 53 detection "
-            "30 s x 3 checks + 60 s propagation (fact sheet §6, derived estimate)"
+            "seconds from a node's failure (or its AZ losing its last healthy target, cross-zone "
+            "off) until DNS stops handing out its address; default 150 = Route 53 detection "
+            "30 s x 3 checks + 60 s propagation (fact sheet §6, a derived estimate)"
         ),
     )
+    clients: ClientsConfig = Field(default_factory=ClientsConfig)
 
     @model_validator(mode="after")
     def _consistent(self) -> AlbConfig:

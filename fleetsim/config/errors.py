@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from fleetsim.config.alb import REMOVED
 from fleetsim.config.faults import FAULT_KINDS, FAULT_MODELS
 
 
@@ -46,6 +47,8 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
             at = tags[-1]
             rest = tuple(p for p in loc[at + 1 : -1] if not _is_tag(p))
             known = _fields_at(FAULT_MODELS[str(loc[at])], rest) or []
+        if field in REMOVED:
+            return f"field {field!r} was removed: {REMOVED[field]}"
         unknown = str(loc[-1])
         # difflib is quadratic: a long key is no typo of a short one.
         guess = difflib.get_close_matches(unknown, known, n=1) if len(unknown) <= 100 else []

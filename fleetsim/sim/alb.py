@@ -4,12 +4,14 @@ What is modelled here (sources in the fact sheet §1; the full account is ``docs
 targets, their health, routing and stickiness belong to the target groups
 (:class:`~fleetsim.sim.target_group.TargetGroup`):
 
-* One ALB node per enabled AZ. Clients pick a node from DNS per request; a node whose AZ has
-  failed answers nothing (``000 alb_node_down``) until DNS stops handing it out
-  ``dns_failover_delay`` seconds later (§6: Route 53 detection plus propagation).
+* One ALB node per enabled AZ, handed out by DNS. A node whose AZ has failed answers nothing;
+  DNS stops handing it out ``dns_withdrawal_delay`` seconds later (§6: Route 53 detection plus
+  propagation; §8: AWS withdraws an impaired zone's node). Which node a request reaches is the
+  client's business (:mod:`fleetsim.sim.clients`: cached answers, keep-alive connections,
+  trying the next address); one that reaches a dead node fails ``000 alb_node_down``.
 * Cross-zone load balancing on (the ALB default, §1.3): every node routes to targets in all AZs.
   Off (per target group, §1.2): a node routes only to its own AZ's targets, and an AZ with no
-  healthy target leaves DNS after ``dns_failover_delay`` (§1.5).
+  healthy target leaves DNS after ``dns_withdrawal_delay`` (§1.5).
 * The listener forwards to one target group, or to two with weights (a blue/green deploy, §1.2):
   each new request picks a target group by weight. Target-group stickiness is not modelled.
 * ``enabled: false`` (no load balancer): no nodes, no DNS; the target group hands requests
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fleetsim.config.models import AlbConfig
+from fleetsim.sim.clients import Attempt, ClientModel
 from fleetsim.sim.component import Component
 from fleetsim.sim.target_group import CONNECT_TIMEOUT_S, TargetGroup
 from fleetsim.sim.types import Process
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
     from fleetsim.sim.zones import Zone
 
 __all__ = ["CONNECT_TIMEOUT_S", "LoadBalancer"]
+
+NODE_DOWN = "000 alb_node_down"
 
 
 class LoadBalancer(Component):
@@ -63,7 +68,11 @@ class LoadBalancer(Component):
         self.azs = list(azs)
         self.node_up = dict.fromkeys(azs, True)
         self.dns: list[str] = list(azs)
-        self._dead_in_dns = False
+        #: The DNS answer clients get now (a tuple shared by every client that took it).
+        self.answer: tuple[str, ...] = tuple(self.dns)
+        self.clients = ClientModel(
+            cfg.clients, self.stream("alb.clients"), cfg.idle_timeout, cfg.client_keep_alive
+        )
         self._zonal = not cfg.cross_zone
         self._direct = not cfg.enabled
         self._lor = cfg.enabled and cfg.algorithm == "least_outstanding_requests"
@@ -98,17 +107,48 @@ class LoadBalancer(Component):
         other = self._other
         if other is not None and self._other_uniform() < self._other_share:
             tg = other
-        az: str | None = None
-        if self._zonal or self._dead_in_dns:
-            # Only while a dead node is still handed out, or with cross-zone off, does the
-            # client's choice of node matter. The draw comes from the chosen target group's
-            # stream (the order of draws of the time the target group stood for the ALB).
-            dns = self.dns
-            az = dns[int(tg.uniform() * len(dns))]
-            if not self.node_up[az]:
-                tg.on_failed(req, now, "000 alb_node_down")
-                return
+        user = req.user
+        client = user.client
+        if client is None:
+            client = user.client = self.clients.new_client()
+        az = self.clients.pinned(client, now)
+        if az is None:
+            client.resolve(now, self.answer)
+            self._connect(req, tg, Attempt(client.answer, client.first), now)
+        elif self.node_up[az]:
+            tg.route(req, now, az)
+        else:
+            # The node died under the client's keep-alive connection: what it sends fails (§8).
+            client.node = None
+            tg.on_failed(req, now, NODE_DOWN)
+
+    def _connect(self, req: Request, tg: TargetGroup, attempt: Attempt, now: float) -> None:
+        # Connect to the attempt's address; a dead node answers nothing, so the attempt fails
+        # only after the client's connect timeout (§8, §9.9).
+        az = attempt.address()
+        if not self.node_up[az]:
+            self._clock.call_later(
+                self.clients.connect_timeout, self._connect_failed, (req, tg, attempt)
+            )
+            return
+        client = req.user.client
+        assert client is not None
+        self.clients.connected(client, az, now)
+        if attempt.tried:
+            # The request reaches the ALB only now; the client's wait counts in its latency.
+            req.waited = now - req.arrived
+            req.arrived = now
         tg.route(req, now, az)
+
+    def _connect_failed(self, arg: tuple[Request, TargetGroup, Attempt]) -> None:
+        req, tg, attempt = arg
+        client = req.user.client
+        assert client is not None
+        attempt.tried += 1
+        if client.next_address and attempt.tried < len(attempt.answer):
+            self._connect(req, tg, attempt, self._clock.now)  # browsers try the next (§9.9)
+        else:
+            tg.on_failed(req, self._clock.now, NODE_DOWN)
 
     def finished(self, req: Request) -> None:
         """A request has its outcome (ok or failed); least outstanding requests counts it."""
@@ -140,20 +180,18 @@ class LoadBalancer(Component):
     # --- nodes and DNS -------------------------------------------------------------------
 
     def node_failed(self, az: str) -> None:
-        """The AZ's node stops answering; DNS drops it after ``dns_failover_delay``."""
+        """The AZ's node stops answering; DNS drops it after ``dns_withdrawal_delay``."""
         if self._direct:
             return
         self.node_up[az] = False
-        self._dns_updated()
         self.log("alb.node_down", az)
         self.env.process(self._dns_change(az, present=False))
 
     def node_recovered(self, az: str) -> None:
-        """The AZ's node answers again; DNS hands it out after ``dns_failover_delay``."""
+        """The AZ's node answers again; DNS hands it out after ``dns_withdrawal_delay``."""
         if self._direct:
             return
         self.node_up[az] = True
-        self._dns_updated()
         self.log("alb.node_up", az)
         self.env.process(self._dns_change(az, present=True))
 
@@ -167,7 +205,7 @@ class LoadBalancer(Component):
         return not self._zonal or any(tg.zone_healthy[az] for tg in self.target_groups)
 
     def _dns_change(self, az: str, present: bool) -> Process:
-        yield self.env.timeout(self.cfg.dns_failover_delay)
+        yield self.env.timeout(self.cfg.dns_withdrawal_delay)
         if self._in_dns_wanted(az) != present:
             return  # the node changed state again meanwhile
         if present and az not in self.dns:
@@ -178,11 +216,8 @@ class LoadBalancer(Component):
             self.dns.remove(az)
         else:
             return
-        self._dns_updated()
+        self.answer = tuple(self.dns)
         self.log("alb.dns_" + ("added" if present else "removed"), az)
-
-    def _dns_updated(self) -> None:
-        self._dead_in_dns = any(not self.node_up[az] for az in self.dns)
 
 
 def _never() -> float:

@@ -15,6 +15,7 @@ from fleetsim.record.rows import RequestRow, SessionRow
 
 if TYPE_CHECKING:
     from fleetsim.record.recorder import Recorder
+    from fleetsim.sim.clients import Client
 
 _OK: Final = RequestOutcome.OK.value  # the plain string, as the requests frame holds it
 
@@ -111,9 +112,19 @@ class User:
         sticky_until: simulated time the cookie expires.
         failures: consecutive failed requests.
         kind: with a request mix, the kind of request being tried (kept across its retries).
+        client: how the user's client reaches the ALB's nodes (drawn at its first request).
     """
 
-    __slots__ = ("failures", "id", "kind", "remaining", "session", "sticky", "sticky_until")
+    __slots__ = (
+        "client",
+        "failures",
+        "id",
+        "kind",
+        "remaining",
+        "session",
+        "sticky",
+        "sticky_until",
+    )
 
     def __init__(self, uid: int, requests: int) -> None:
         self.id = uid
@@ -123,6 +134,7 @@ class User:
         self.sticky_until = 0.0
         self.failures = 0
         self.kind: str | None = None  # with a request mix: the kind being tried (kept on retry)
+        self.client: Client | None = None
 
 
 class Request:
@@ -132,6 +144,8 @@ class Request:
         id: unique within a run.
         user: who sent it.
         arrived: simulated time it reached the load balancer.
+        waited: seconds the client spent before that on connects to dead ALB nodes (its
+            latency and its row count from when it was sent, ``arrived - waited``).
         instance: the target serving it, once routed.
         started: when a worker began it (None while queued).
         done: True once it has an outcome.
@@ -154,6 +168,7 @@ class Request:
         "started",
         "upload",
         "user",
+        "waited",
     )
 
     def __init__(self, rid: int, user: User, arrived: float, attempt: int = 1) -> None:
@@ -161,6 +176,7 @@ class Request:
         self.attempt = attempt
         self.user = user
         self.arrived = arrived
+        self.waited = 0.0
         self.instance: Host | None = None
         self.started: float | None = None
         self.done = False
@@ -179,7 +195,7 @@ class Request:
             rec.double_outcome()
             return
         self.done = True
-        rec.ok(self.arrived, now)
+        rec.ok(self.arrived - self.waited, now)
         if rec.keep_requests:
             rec.request_row(self._row(now, _OK))
 
@@ -198,4 +214,5 @@ class Request:
 
     def _row(self, now: float, outcome: str) -> RequestRow:
         name = self.instance.name if self.instance is not None else None
-        return RequestRow(self.id, self.user.id, self.arrived, now, outcome, name, self.kind)
+        sent = self.arrived - self.waited
+        return RequestRow(self.id, self.user.id, sent, now, outcome, name, self.kind)

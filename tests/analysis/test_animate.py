@@ -68,7 +68,7 @@ def test_the_instance_in_the_failed_az_turns_unhealthy_then_is_replaced() -> Non
 
 def test_alb_nodes_follow_the_outage_and_dns() -> None:
     result = outage_runs()["stateful"]
-    delay = result.scenario["alb"]["dns_failover_delay"]
+    delay = result.scenario["alb"]["dns_withdrawal_delay"]
     assert alb_nodes_at(result, OUTAGE_AT + 1)["us-east-1b"] == NodeState(False, True)
     assert alb_nodes_at(result, OUTAGE_AT + delay + 1)["us-east-1b"] == NodeState(False, False)
     assert alb_nodes_at(result, 599)["us-east-1b"] == NodeState(True, True)

@@ -220,6 +220,23 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str], int, str]] = {
         2,
         "usage: fleetsim compare [-h] [--seed SEED] [--set KEY=VALUE]",
     ),
+    "a removed setting (alb.dns_failover_delay)": (
+        {"old.yaml": "duration: 60\nalb: {dns_failover_delay: 300}\n"},
+        ["validate", "old.yaml"],
+        2,
+        "fleetsim: invalid scenario: old.yaml: field 'alb.dns_failover_delay' was removed: how "
+        "long users keep reaching a failed ALB node is now the time AWS takes to withdraw it "
+        "from DNS (alb.dns_withdrawal_delay, default 150 s) plus what their clients do with the "
+        "60 s TTL (alb.clients: long_cache_share, long_cache, next_address_share, "
+        "connect_timeout, keep_alive); see docs/alb.md.",
+    ),
+    "a client-cache share outside [0, 1]": (
+        {"share.yaml": "duration: 60\nalb: {clients: {long_cache_share: 1.5}}\n"},
+        ["validate", "share.yaml"],
+        2,
+        "fleetsim: invalid scenario: share.yaml: field 'alb.clients.long_cache_share' = 1.5: "
+        "Input should be less than or equal to 1.",
+    ),
     "max_size above the documented maximum": (
         {"asg.yaml": "duration: 60\nasg: {max_size: 1000000}\n"},
         ["validate", "asg.yaml"],

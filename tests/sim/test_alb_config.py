@@ -20,7 +20,11 @@ def test_defaults_are_the_documented_ones():
     assert alb.slow_start == 0 and alb.cross_zone is True  # §1.2, §1.3
     assert alb.stickiness.type == "lb_cookie" and alb.stickiness.duration == 86400  # §1.2
     assert alb.minimum_healthy_targets == 1 and alb.minimum_healthy_percentage is None  # §1.1
-    assert alb.idle_timeout == 60 and alb.dns_failover_delay == 150  # §1.3, §6
+    assert alb.idle_timeout == 60 and alb.dns_withdrawal_delay == 150  # §1.3, §6
+    assert alb.client_keep_alive == 3600  # §9.9
+    clients = alb.clients  # docs/alb.md, "Clients and DNS"
+    assert clients.long_cache_share == 0 and clients.next_address_share == 1
+    assert clients.connect_timeout == 21 and clients.keep_alive is True
     assert alb.health_check.fails_when_saturated is False and alb.health_check.cost == 0
 
 
@@ -68,3 +72,16 @@ def test_minimum_healthy_percentage_range():
     assert "alb.minimum_healthy_percentage" in _error({"minimum_healthy_percentage": 0})
     sc = load_scenario(merge(BASE, {"alb": {"minimum_healthy_percentage": 50}}))
     assert sc.alb.minimum_healthy_percentage == 50
+
+
+@pytest.mark.parametrize("field", ["long_cache_share", "next_address_share"])
+@pytest.mark.parametrize("value", [-0.1, 1.5])
+def test_client_shares_outside_0_to_1_are_rejected(field, value):
+    message = _error({"clients": {field: value}})
+    assert f"alb.clients.{field}" in message and str(value) in message
+
+
+def test_the_removed_dns_failover_delay_points_to_the_new_settings():
+    message = _error({"dns_failover_delay": 150})
+    assert "field 'alb.dns_failover_delay' was removed" in message
+    assert "alb.dns_withdrawal_delay" in message and "alb.clients" in message
