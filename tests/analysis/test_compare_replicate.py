@@ -27,10 +27,12 @@ def test_az_outage_stateful_loses_sessions_stateless_does_not():
     assert comp.master_seed == 42  # the scenario's seed is the master seed
     assert comp.runs["stateful"].seeds == replication_seeds(42, 20)
     diff = comp.summary()["diff"]["stateful - stateless"]["sessions_lost"]
-    # Measured: 211.7 [188.4, 235.0] more sessions lost per run; stateless loses none.
+    # Measured: 326.5 [296.0, 357.0] more sessions lost per run; stateless loses none. (Was
+    # 211.7 before the client model: users that now reach a live node, instead of failing at
+    # the dead one and abandoning, lose their stateful sessions when rerouted.)
     assert diff["n"] == 20
     assert diff["significant"] is True
-    assert diff["ci_low"] > 150 and diff["ci_high"] < 300
+    assert diff["ci_low"] > 250 and diff["ci_high"] < 400
     table = comp.table()
     assert table.loc["sessions_lost", ("stateless", "mean")] == 0
     assert table.loc["sessions_lost", ("stateful - stateless", "ci_low")] > 0
