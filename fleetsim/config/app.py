@@ -6,8 +6,9 @@ instance is ``running`` (billed), ``os_boot``, the ``user_data`` steps in order,
 (the application answers its health check). ``instance.ami`` picks a profile of defaults
 (:data:`fleetsim.config.catalog.AMI_PROFILES`); any phase given under ``instance.boot`` replaces the
 profile's. A user-data step may fail (``failure_probability``) or overrun its ``timeout``: the app
-then never comes up, and ``boot.timeout`` after ``running`` the Auto Scaling group gives the
-instance up and replaces it. After start the app may run slower for ``warmup.duration`` (JIT,
+then never comes up (and a bootstrap still running ``boot.timeout`` after ``running`` gives up).
+The instance stays in service until ELB health checks or a launch hook make the group replace it
+(fact sheet §8). After start the app may run slower for ``warmup.duration`` (JIT,
 caches) at ``warmup.initial_speed`` of full speed.
 
 **Burstable T instances** run in ``standard`` or ``unlimited`` credit mode; **Spot** instances have
@@ -105,13 +106,13 @@ class BootConfig(Model):
         default_factory=_baked("app_start"), description="app start until it answers checks"
     )
     warmup: WarmUp = Field(default_factory=WarmUp)
-    # A launch lifecycle hook completed by user data stands for the bootstrap deadline; its
-    # default heartbeat timeout is 3600 s, default result ABANDON (§2.6).
+    # The group no longer gives up on a slow bootstrap by itself (§8): a launch hook or ELB
+    # health checks do. This is the bootstrap's own deadline (a watchdog in the user data).
     timeout: PosDuration = Field(
         3600.0,
         description=(
-            "after 'running', how long the Auto Scaling group waits for the app before it "
-            "abandons the instance and replaces it (lifecycle hook heartbeat, §2.6)"
+            "after 'running', a bootstrap that has not brought the app up by then gives up: the "
+            "app never answers (ec2.boot_failed)"
         ),
     )
 

@@ -12,13 +12,19 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from fleetsim.config.base import MAX_INSTANCES, Model, NonNegDuration
+from fleetsim.config.base import MAX_INSTANCES, Model, NonNegDuration, PosDuration
 from fleetsim.config.scaling import MonitoringConfig, Policy, ScheduledAction
 from fleetsim.config.units import Duration
 
 
 class LifecycleHook(Model):
-    """A lifecycle hook: the instance waits in ``Pending:Wait`` or ``Terminating:Wait`` (§2.6)."""
+    """A lifecycle hook: the instance waits in ``Pending:Wait`` or ``Terminating:Wait`` (§2.6).
+
+    The hook completes with CONTINUE after ``action_time``, or (launch hooks) when the app first
+    answers (``complete_when_app_ready``: user data calls complete-lifecycle-action, the pattern
+    AWS recommends for bootstrapped instances, §8); otherwise, or if that takes longer than
+    ``heartbeat_timeout``, it times out with ``default_result``.
+    """
 
     name: str = ""
     transition: Literal["launching", "terminating"]
@@ -31,6 +37,21 @@ class LifecycleHook(Model):
             "than heartbeat_timeout: the hook times out and default_result applies"
         ),
     )
+    complete_when_app_ready: bool = Field(
+        False,
+        description=(
+            "launch hooks: the instance completes the hook (CONTINUE) when its app first "
+            "answers; an app that never comes up lets the hook time out (default_result)"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _one_completion(self) -> LifecycleHook:
+        if self.complete_when_app_ready and self.action_time is not None:
+            raise ValueError("set action_time or complete_when_app_ready, not both")
+        if self.complete_when_app_ready and self.transition != "launching":
+            raise ValueError("complete_when_app_ready applies to launching hooks only")
+        return self
 
 
 class WarmPoolConfig(Model):
@@ -80,6 +101,13 @@ class AsgConfig(Model):
         description=(
             "how long an EC2-health-checked group waits before replacing an impaired "
             "(unreachable) instance; AWS says 'a few minutes' (fact sheet §2.2)"
+        ),
+    )
+    health_evaluation_interval: PosDuration = Field(
+        10.0,
+        description=(
+            "how often the group evaluates its instances' ELB health (AWS: 'periodically', no "
+            "figure published, fact sheet §2.2, §8; an assumption)"
         ),
     )
     default_cooldown: NonNegDuration = 300.0  # DefaultCooldown 300 s, simple scaling (§2.1)

@@ -21,6 +21,7 @@ from array import array
 from collections.abc import Sequence
 from typing import Any, Final
 
+from fleetsim.record.launches import LaunchLedger
 from fleetsim.record.logs import LevelLog, SessionLog
 from fleetsim.record.outcomes import LostCause, SessionOutcome
 from fleetsim.record.rows import EventRow, LevelLayout, RequestRow, SessionRow
@@ -96,10 +97,8 @@ class Recorder:
         self.lost_by_cause: dict[str, int] = {}
         self.session_rows = SessionLog()
         self.double_session_ends = 0
-        # Launches during the run: when each asked for its instance, the waits to InService.
-        self._launching: dict[str, float] = {}
-        self.launch_waits: list[float] = []
-        self.boot_failures = 0
+        # Launches during the run, one typed row each (request, InService, healthy, departure).
+        self.launches = LaunchLedger()
         self.uploads_total = 0
         self.uploads_lost = 0
         self.uploads_lost_by_cause: dict[str, int] = {}
@@ -223,17 +222,23 @@ class Recorder:
 
     def launch_started(self, instance: str, now: float) -> None:
         """A launch during the run asked for ``instance`` (``asg.Pending``): its wait starts."""
-        self._launching[instance] = now
+        self.launches.started(instance, now)
 
     def launch_in_service(self, instance: str, now: float) -> None:
         """``instance`` went InService: the wait of its launch, if one started, ends."""
-        started = self._launching.pop(instance, None)
-        if started is not None:
-            self.launch_waits.append(now - started)
+        self.launches.in_service(instance, now)
+
+    def launch_healthy(self, instance: str, now: float) -> None:
+        """The target of ``instance`` passed a health check (its launch's first counts)."""
+        self.launches.healthy(instance, now)
+
+    def launch_ended(self, instance: str, now: float) -> None:
+        """``instance`` left service (``Terminating``): its launch's row is closed."""
+        self.launches.ended(instance, now)
 
     def boot_failed(self) -> None:
-        """Count a boot that failed (the instance never served)."""
-        self.boot_failures += 1
+        """Count a boot that failed (the app never came up)."""
+        self.launches.boot_failures += 1
 
     def upload_stored(self) -> None:
         """Count a file stored by a successful upload."""

@@ -28,13 +28,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fleetsim.record.alb_metrics import alb_metrics_frame
 from fleetsim.record.costs import CostItem, cost_usd
 from fleetsim.record.invariants import Check
+from fleetsim.record.launches import LaunchFigures
 from fleetsim.record.outcomes import SessionOutcome
 from fleetsim.record.recorder import LATENCY_WINDOW_S, Recorder, hist_quantile
 from fleetsim.record.rows import EventRow, RequestRow, SessionRow
@@ -47,15 +48,6 @@ if TYPE_CHECKING:
 
 def _cause_column(cause: str) -> str:
     return "failed_" + cause.replace(" ", "_")
-
-
-class LaunchFigures(TypedDict):
-    """Launch figures of a run (part of :class:`Summary`)."""
-
-    launches_in_service: int
-    time_to_in_service_mean_s: float
-    time_to_in_service_max_s: float
-    boot_failures: int
 
 
 class Summary(LaunchFigures):
@@ -167,16 +159,30 @@ class Result:
         }
 
     def _launch_figures(self) -> LaunchFigures:
-        # Launch request (asg.Pending) to InService, for instances launched during the run (the
-        # warm initial fleet is InService at once and is left out); failed boots counted apart.
-        waits = sorted(self.recorder.launch_waits)
-        boot_failures = self.recorder.boot_failures
-        return {
-            "launches_in_service": len(waits),
-            "time_to_in_service_mean_s": sum(waits) / len(waits) if waits else math.nan,
-            "time_to_in_service_max_s": waits[-1] if waits else math.nan,
-            "boot_failures": boot_failures,
-        }
+        # Launch request (asg.Pending) to InService and to the first passing target check, for
+        # instances launched during the run (the warm initial fleet is left out).
+        return self.recorder.launches.figures()
+
+    @cached_property
+    def launches(self) -> pd.DataFrame:
+        """One row per launch during the run, with its waits (see :mod:`fleetsim.record.launches`).
+
+        Columns: instance, started, in_service, healthy, ended (NaN: never or not yet),
+        time_to_in_service, time_to_healthy, never_healthy.
+        """
+        import pandas as pd  # frames are built on demand: a run starts without pandas
+
+        rows = [
+            (r.instance, r.started, r.in_service, r.healthy, r.ended, r.never_healthy)
+            for r in self.recorder.launches.rows
+        ]
+        cols = ["instance", "started", "in_service", "healthy", "ended", "never_healthy"]
+        frame = pd.DataFrame(rows, columns=cols)
+        for col in ("in_service", "healthy", "ended"):
+            frame[col] = frame[col].astype(float)
+        frame.insert(5, "time_to_in_service", frame.in_service - frame.started)
+        frame.insert(6, "time_to_healthy", frame.healthy - frame.started)
+        return frame
 
     @cached_property
     def timeline(self) -> pd.DataFrame:

@@ -5,9 +5,11 @@ named random stream (``ec2.boot.api``, ``ec2.boot.pending``, ``ec2.boot.os_boot`
 ``ec2.boot.step.<name>`` and ``ec2.boot.step.<name>.fail``, ``ec2.boot.app_start``), so the
 baked and bootstrapped variants of a scenario draw the same API and pending times for their n-th
 launch. A plan is a plain value: the Auto Scaling group waits ``launch`` seconds (not billed), moves
-the instance to ``running``, then waits ``ready_after`` seconds; if the plan ``failed`` the app
-never came up and the group abandons the instance at that moment (``boot.timeout`` after
-``running``), otherwise the app answers from then on.
+the instance to ``running`` (it goes ``InService`` then, unless a launch hook holds it, §8) and
+runs the bootstrap in parallel: ``ready_after`` seconds later the app answers, or, if the plan
+``failed``, the bootstrap stops there and the app never answers (the ``ec2.boot_failed`` event).
+Nothing in EC2 acts on a failed bootstrap: the ALB keeps the target unhealthy, and only ELB health
+checks or a launch hook completed by the app make the group replace it.
 
 A user-data step that fails is assumed to fail at the end of its drawn time (the script ran, then
 exited non-zero); a step longer than its ``timeout`` is killed at the timeout. Either way the boot
@@ -37,8 +39,8 @@ class BootPlan:
         launch: launch request to EC2 ``running`` (API call + ``pending``; not billed).
         phases: ``(name, seconds)`` of each phase after ``running`` that ran, in order.
         failure: why the app never comes up (e.g. ``"package_install failed"``), or None.
-        ready_after: seconds after ``running`` when the app answers, or, if ``failure``, when the
-            Auto Scaling group gives the instance up.
+        ready_after: seconds after ``running`` when the app answers, or, if ``failure``, when
+            the bootstrap stops (the app never answers).
         warmup: seconds at reduced speed after the app starts.
         warm_speed: speed factor during the warm-up.
     """
@@ -57,7 +59,7 @@ class BootPlan:
 
     @property
     def time_to_ready(self) -> float:
-        """Launch request to the app answering (or to the instance being given up)."""
+        """Launch request to the app answering (or to the bootstrap stopping)."""
         return self.launch + self.ready_after
 
 
@@ -140,6 +142,6 @@ class BootModel:
         if failure is None and total > cfg.timeout:
             failure = f"app not up within the {cfg.timeout:g} s boot timeout"
         if failure is not None:
-            # The group notices only at the deadline (the hook times out; §2.6).
-            return BootPlan(launch, ran, failure, cfg.timeout)
+            # The bootstrap stops where it failed, or is given up at the boot timeout.
+            return BootPlan(launch, ran, failure, min(total, cfg.timeout))
         return BootPlan(launch, ran, None, total, cfg.warmup.duration, cfg.warmup.initial_speed)

@@ -244,6 +244,26 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str], int, str]] = {
         "fleetsim: invalid scenario: asg.yaml: field 'asg.max_size' = 1000000: Input should be "
         "less than or equal to 1000.",
     ),
+    "lifecycle hook heartbeat below 30 s": (
+        {
+            "hook.yaml": "duration: 60\nasg:\n  lifecycle_hooks:\n"
+            "    - {transition: launching, heartbeat_timeout: 10}\n"
+        },
+        ["validate", "hook.yaml"],
+        2,
+        "fleetsim: invalid scenario: hook.yaml: field 'asg.lifecycle_hooks.0.heartbeat_timeout' "
+        "= 10.0: Input should be greater than or equal to 30.",
+    ),
+    "lifecycle hook heartbeat above 7200 s": (
+        {
+            "hook.yaml": "duration: 60\nasg:\n  lifecycle_hooks:\n"
+            "    - {transition: launching, heartbeat_timeout: 3h}\n"
+        },
+        ["run", "hook.yaml"],
+        2,
+        "fleetsim: invalid scenario: hook.yaml: field 'asg.lifecycle_hooks.0.heartbeat_timeout' "
+        "= 10800.0: Input should be less than or equal to 7200.",
+    ),
 }
 
 #: The last line of argparse's messages (its first line is the usage).

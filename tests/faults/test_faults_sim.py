@@ -277,13 +277,22 @@ def test_bootstrap_outage_fails_bootstrapped_launches_only():
         **XL,
         "duration": 1800,
         "faults": [outage],
-        "asg": {"scheduled_actions": [{"at": 120, "desired_capacity": 6}]},
+        "asg": {
+            "scheduled_actions": [{"at": 120, "desired_capacity": 6}],
+            # The instance completes the hook when its app answers; one that never does is
+            # abandoned after 10 minutes (§2.6, §8).
+            "lifecycle_hooks": [
+                {
+                    "transition": "launching",
+                    "heartbeat_timeout": "10m",
+                    "complete_when_app_ready": True,
+                }
+            ],
+        },
     }
     results = {}
     for ami in ("baked", "bootstrapped"):
-        results[ami] = run(
-            {**data, "instance": {"type": "m5.xlarge", "ami": ami, "boot": {"timeout": "10m"}}}
-        )
+        results[ami] = run({**data, "instance": {"type": "m5.xlarge", "ami": ami}})
     baked, boot = results["baked"], results["bootstrapped"]
     assert len(events(baked, "ec2.boot_failed")) == 0
     assert len(events(baked, "asg.InService").query("time > 0")) == 3
@@ -291,7 +300,7 @@ def test_bootstrap_outage_fails_bootstrapped_launches_only():
     assert len(failed) == 3 and set(failed.detail) == {
         "package_install failed: package repository unreachable"
     }
-    # Given up at the boot timeout, replaced, and the retries after the outage come up.
+    # Abandoned when the hook times out, replaced, and the retries after the outage come up.
     ev = boot.events
     later = ev[(ev.kind == "asg.InService") & (ev.time > 660)]
     assert len(later) == 3

@@ -12,7 +12,8 @@ from fleetsim.sim.asg.group import INITIAL_FLEET
 from fleetsim.sim.world import World
 from tests.conftest import BASE, merge
 
-COLD_S = 22.6 + 13.2  # constant pending + boot: a cold launch takes exactly 35.8 s
+PENDING_S = 22.6  # constant pending: a cold launch is running, hence InService, after 22.6 s (§8)
+COLD_S = PENDING_S + 13.2  # + boot: its app answers 35.8 s after the launch request
 
 
 def scenario(**extra):
@@ -106,9 +107,11 @@ def test_all_protected_desired_drops_but_instances_stay():
     ("hook", "ready_after", "abandoned"),
     [
         # The action completes after 60 s: CONTINUE, InService 60 s later than without a hook.
-        ({"action_time": 60}, COLD_S + 60, False),
+        ({"action_time": 60}, PENDING_S + 60, False),
+        # Completed by the app when it first answers (§8): InService when the app is up.
+        ({"complete_when_app_ready": True}, COLD_S, False),
         # No completion: the 30 s heartbeat timeout applies the default result (§2.6).
-        ({"heartbeat_timeout": 30, "default_result": "CONTINUE"}, COLD_S + 30, False),
+        ({"heartbeat_timeout": 30, "default_result": "CONTINUE"}, PENDING_S + 30, False),
         # ABANDON (the API default, D5) terminates the instance and launches another.
         ({"heartbeat_timeout": 30}, None, True),
     ],
@@ -122,9 +125,10 @@ def test_launch_lifecycle_hook(hook, ready_after, abandoned):
     at(w, 10, lambda: w.asg.update_group(None, None, 4, "test"))
     r = w.run()
     waits = events(r, "asg.Pending:Wait")
-    assert waits.time.iloc[0] == pytest.approx(10 + COLD_S)
+    # The hook holds the instance from the moment EC2 reports it running (§8).
+    assert waits.time.iloc[0] == pytest.approx(10 + PENDING_S)
     if abandoned:
-        assert events(r, "asg.Terminating").time.iloc[0] == pytest.approx(10 + COLD_S + 30)
+        assert events(r, "asg.Terminating").time.iloc[0] == pytest.approx(10 + PENDING_S + 30)
         assert (events(r, "asg.Pending").detail == "replacing abandoned launch").any()
     else:
         assert launch_to_in_service(r) == [pytest.approx(ready_after)]
@@ -174,12 +178,12 @@ def test_unhealthy_replacement_in_batches_of_ten_percent():
     r = w.run()
     launches = events(r, "asg.Pending", "replacing").time.tolist()
     # After the 180 s impaired delay, 10 % of 20 = 2 per batch; each batch waits for its
-    # replacements to be InService (35.8 s, warmup = grace period 0) before the next (§2.2).
+    # replacements to be InService (22.6 s, warmup = grace period 0) before the next (§2.2).
     assert launches[:2] == [230, 230]
     assert len(launches) == 6
     batches = sorted(set(launches))
     assert len(batches) == 3
-    assert all(b - a >= COLD_S for a, b in itertools.pairwise(batches))
+    assert all(b - a >= PENDING_S for a, b in itertools.pairwise(batches))
 
 
 def _scale_out(pool=None, ami=None):
@@ -202,9 +206,9 @@ def test_warm_pool_launches_reach_in_service_faster_by_the_resume_boot_differenc
     _w, warm = _scale_out({"pool_state": state})
     cold_times = launch_to_in_service(cold)
     warm_times = launch_to_in_service(warm)
-    assert cold_times == [pytest.approx(COLD_S)] * 3
+    # Both are InService when EC2 reports them running (§8): pending vs the resume.
+    assert cold_times == [pytest.approx(PENDING_S)] * 3
     assert warm_times == [pytest.approx(resume)] * 3
-    assert COLD_S - warm_times[0] == pytest.approx(COLD_S - resume)
     validation_report.aws(
         f"Warm pool ({state}) launch to InService",
         f"resume {resume:g} s instead of a full launch and boot (measured figure)",

@@ -1,4 +1,4 @@
-"""Boot phases: sums, failures, timeouts, and the group replacing an instance that never boots."""
+"""Boot phases: sums, failures, timeouts, and what becomes of an instance that never boots."""
 
 import pytest
 
@@ -75,7 +75,7 @@ def test_the_classic_15_minute_bootstrap_is_one_override():
     assert dict(plan.phases)["install_and_build"] == 900 and not plan.failed
 
 
-def test_a_failing_step_stops_the_boot_and_the_group_notices_at_the_timeout():
+def test_a_failing_step_stops_the_boot_where_it_failed():
     boot = {**CONST_BOOT, "timeout": 600}
     boot["user_data"] = [
         {"name": "package_install", "duration": 60, "failure_probability": 1.0},
@@ -84,7 +84,7 @@ def test_a_failing_step_stops_the_boot_and_the_group_notices_at_the_timeout():
     plan = _model(boot).plan()
     assert plan.failure == "package_install failed"
     assert [name for name, _ in plan.phases] == ["os_boot", "package_install"]
-    assert plan.ready_after == 600
+    assert plan.ready_after == 3 + 60  # the bootstrap stops there; nothing waits for a timeout
 
 
 def test_a_step_over_its_timeout_is_killed():
@@ -92,7 +92,7 @@ def test_a_step_over_its_timeout_is_killed():
     boot["user_data"] = [{"name": "build", "duration": 500, "timeout": 300}]
     plan = _model(boot).plan()
     assert plan.failure == "build exceeded its 300 s timeout"
-    assert dict(plan.phases)["build"] == 300 and plan.ready_after == 900
+    assert dict(plan.phases)["build"] == 300 and plan.ready_after == 3 + 300
 
 
 def test_a_boot_longer_than_the_boot_timeout_fails():
@@ -115,34 +115,57 @@ def _spot_run(boot, duration=900, **extra):
     return simulate(load_scenario(data))
 
 
-def test_a_launched_instance_is_in_service_after_exactly_the_sum_of_its_phases():
+def test_a_launched_instance_is_in_service_when_running_and_healthy_after_its_phases():
     result = _spot_run(CONST_BOOT)
     ev = result.events
     # Notice at 60 s, terminated 120 s later: the group launches the replacement at 180 s.
     launch = ev[(ev.kind == "asg.Pending") & (ev.time > 0)].iloc[0]
     assert launch.time == pytest.approx(180)
     mine = ev[ev.instance == launch.instance]
-    assert mine[mine.kind == "ec2.running"].time.iloc[0] == pytest.approx(180 + 20)
-    assert mine[mine.kind == "asg.InService"].time.iloc[0] == pytest.approx(180 + 210)
+
+    def first(kind):
+        return mine[mine.kind == kind].time.iloc[0]
+
+    # InService (and registered, target initial) when EC2 reports it running (§8) ...
+    assert first("ec2.running") == pytest.approx(180 + 20)
+    assert first("asg.InService") == pytest.approx(180 + 20)
+    assert first("target.initial") == pytest.approx(180 + 20)
+    # ... while the bootstrap runs: the app answers after the sum of its phases.
+    assert first("ec2.app_ready") == pytest.approx(180 + 210)
+    # Checks every 30 s failed meanwhile (2 failures: unhealthy); from unhealthy it takes the
+    # healthy threshold, 5 passes, the first within one interval of the app answering (§8).
+    unhealthy, healthy = first("target.unhealthy"), first("target.healthy")
+    assert 200 + 30 <= unhealthy <= 200 + 30 + 35
+    assert 390 + 4 * 30 <= healthy <= 390 + 5 * 30
     s = result.summary()
-    assert s["time_to_in_service_mean_s"] == pytest.approx(210)
+    assert s["time_to_in_service_mean_s"] == pytest.approx(20)
+    assert s["time_to_healthy_mean_s"] == pytest.approx(healthy - 180)
     assert s["launches_in_service"] == 1 and s["boot_failures"] == 0
+    assert s["launches_never_healthy"] == 0
+    row = result.launches.iloc[0]
+    assert (row.instance, row.time_to_in_service) == (launch.instance, pytest.approx(20))
 
 
-def test_failed_boot_is_replaced_and_billed():
-    boot = {**CONST_BOOT, "timeout": 300}
+def test_a_failed_boot_is_abandoned_by_a_launch_hook_completed_by_the_app():
+    boot = dict(CONST_BOOT)
     boot["user_data"] = [{"name": "package_install", "duration": 60, "failure_probability": 1.0}]
-    result = _spot_run(boot, duration=1000)
+    hook = {"transition": "launching", "heartbeat_timeout": 300, "complete_when_app_ready": True}
+    result = _spot_run(boot, duration=1000, asg={**BASE["asg"], "lifecycle_hooks": [hook]})
     ev = result.events
     failed = ev[ev.kind == "ec2.boot_failed"]
-    # First replacement launched at 180 s, running at 200 s, given up at 200 + 300 s; its own
-    # replacement is launched at once and fails the same way 320 s later.
-    assert list(failed.time) == pytest.approx([500, 820])
+    # First replacement launched at 180 s, running at 200 s (hook waits), its bootstrap fails
+    # 3 + 60 s later; the hook times out at 200 + 300 s and ABANDON terminates it (§2.6, §8).
+    # Its replacements are launched at once and fail the same way, 320 s apart.
+    assert list(failed.time) == pytest.approx([263, 583, 903])
     assert (failed.detail == "package_install failed").all()
+    gone = ev[(ev.kind == "asg.Terminating") & (ev.time > 180)]
+    assert list(gone.time) == pytest.approx([500, 820])
+    assert (gone.detail == "launch lifecycle hook abandoned").all()
     relaunch = ev[(ev.kind == "asg.Pending") & (ev.time == 500)]
     assert len(relaunch) == 1
     s = result.summary()
-    assert s["boot_failures"] == 2 and s["launches_in_service"] == 0
+    assert s["boot_failures"] == 3 and s["launches_in_service"] == 0
+    assert s["launches_never_healthy"] == 2  # the third is still waiting at the end
     assert s["instances_launched"] == 3 + 3  # initial fleet + three launches
     assert s["invariants_ok"]
 

@@ -65,12 +65,36 @@ def test_capacity_rebalancing_replaces_before_the_interruption():
     assert list(rec.time) == [40]  # 60 s before the notice
     old = rec.instance.iloc[0]
     new = ev[(ev.kind == "asg.Pending") & (ev.time == 40)].instance.iloc[0]
-    assert ev[(ev.instance == new) & (ev.kind == "asg.InService")].time.iloc[0] == 70
-    # The old instance drains from 70 s on and is gone before EC2 would have taken it at 220 s.
+    # InService when EC2 reports it running, 20 s after the request (§8).
+    assert ev[(ev.instance == new) & (ev.kind == "asg.InService")].time.iloc[0] == 60
+    # EC2 health checks: the old instance drains from then on and is gone before EC2 would
+    # have taken it at 220 s.
     draining = ev[(ev.instance == old) & (ev.kind == "target.draining")]
-    assert draining.time.iloc[0] == 70
+    assert draining.time.iloc[0] == 60
     assert not (ev.kind == "spot.interrupted").any()
     assert result.summary()["failed_by_cause"].get("502 target_reset", 0) == 0
+
+
+def test_capacity_rebalancing_with_elb_health_checks_waits_for_a_healthy_target():
+    spot = {
+        "interruptions": [{"at": 100, "count": 1}],
+        "rebalance_recommendation": 60,
+        "capacity_rebalance": True,
+    }
+    asg = {**BASE["asg"], "health_check_type": "ELB", "health_check_grace_period": 60}
+    result = _run(spot, state={"sessions": "ideal"}, asg=asg)
+    ev = result.events
+    old = ev[ev.kind == "spot.rebalance_recommendation"].instance.iloc[0]
+    new = ev[(ev.kind == "asg.Pending") & (ev.time == 40)].instance.iloc[0]
+    mine = ev[ev.instance == new]
+    assert mine[mine.kind == "asg.InService"].time.iloc[0] == 60
+    # The app answers at 70 s; the old instance goes once the new target passes its check, "after
+    # the new one passes its health check" (§8), within one check interval (+ timeout).
+    healthy = mine[mine.kind == "target.healthy"].time.iloc[0]
+    assert 70 <= healthy <= 70 + 30 + 5
+    draining = ev[(ev.instance == old) & (ev.kind == "target.draining")]
+    assert draining.time.iloc[0] == healthy
+    assert not (ev.kind == "spot.interrupted").any()
 
 
 def test_random_interruptions_follow_the_rate():

@@ -104,7 +104,7 @@ class AutoScalingGroup(Component):
         self.refresh = InstanceRefresh(self)
         for zone in zones.values():
             zone.listeners.append(self.rebalancing.zone_changed)
-        alb.target_listeners.append(self.replacement.target_changed)
+        alb.target_listeners.append(self.transitions.target_changed)
 
     # --- views ---------------------------------------------------------------------------
 
@@ -168,6 +168,7 @@ class AutoScalingGroup(Component):
             self.roster[inst].warm_at = 0.0  # the initial fleet is warm
             self.alb.register(inst, healthy=True)
         self.warm_pool.fill(initial=True)
+        self.replacement.start()
 
     def _choose_az(self) -> str | None:
         counts = self.az_counts()
@@ -195,8 +196,8 @@ class AutoScalingGroup(Component):
     ) -> None:
         """Move a member to ``state`` and log it as an ``asg.<state>`` event.
 
-        A launch during the run (Pending, unless ``initial``) starts a wait that InService ends;
-        the recorder keeps the waits (``time_to_in_service``).
+        A launch during the run (Pending, unless ``initial``) opens a row of the recorder's
+        launch ledger; InService and Terminating fill it in (``time_to_in_service``, departures).
         """
         record = self.roster[inst]
         record.state = state
@@ -210,6 +211,8 @@ class AutoScalingGroup(Component):
             self.rec.launch_started(inst.name, self.env.now)
         elif state is S.IN_SERVICE:
             self.rec.launch_in_service(inst.name, self.env.now)
+        elif state is S.TERMINATING:
+            self.rec.launch_ended(inst.name, self.env.now)
 
     def launch(self, reason: str, az: str | None = None) -> Instance | None:
         """Launch one instance (in ``az`` or the best AZ); None if no AZ can launch now.
@@ -253,7 +256,7 @@ class AutoScalingGroup(Component):
         """Spot Capacity Rebalancing (§2.10): replace ``inst`` before it is interrupted.
 
         Launches a replacement now and terminates ``inst`` once the replacement is InService
-        (the group may exceed its max meanwhile).
+        (ELB health checks: healthy, §8; the group may exceed its max meanwhile).
         """
         self.rebalancing.capacity_rebalance(inst)
 
@@ -330,6 +333,7 @@ class AutoScalingGroup(Component):
         """Take ``inst`` out of service: drain, run terminate hooks, terminate (or re-pool)."""
         record = self.roster[inst]
         record.rebalancing = record.surge = False
+        self.rebalancing.launch_failed(inst)  # if it replaced a Spot instance, it no longer does
         self.set_state(inst, S.TERMINATING, reason)
         if to_pool:
             record.to_pool = True

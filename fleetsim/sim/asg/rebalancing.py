@@ -1,11 +1,14 @@
-"""Rebalancing: launch first, terminate once the launch is InService.
+"""Rebalancing: launch first, terminate once the launch is ready.
+
+Ready means InService for an EC2-type group and a healthy target for an ELB-type group: AWS
+waits for the new instance to pass its health check (fact sheet §8).
 
 * AZ rebalancing (§2.3): after an AZ recovers the group launches in the smallest AZ, then, once
-  that instance is InService, terminates one in the largest (default termination policy), and
+  that instance is ready, terminates one in the largest (default termination policy), and
   repeats until the AZs differ by at most one. Meanwhile the group may exceed its max by 10 % or
   one instance, whichever is greater.
-* Spot Capacity Rebalancing (§2.10): an instance with a rebalance recommendation gets a
-  replacement now; it is terminated once its replacement is InService (the group may exceed its
+* Spot Capacity Rebalancing (§2.10, §8): an instance with a rebalance recommendation gets a
+  replacement now; it is terminated once its replacement is ready (the group may exceed its
   max meanwhile).
 """
 
@@ -61,13 +64,15 @@ class Rebalancing(GroupPart):
             record.replaced_by = new
 
     def launch_failed(self, inst: Instance) -> None:
-        """``inst`` will never be InService: a Spot instance it replaced may be replaced again."""
+        """``inst`` will never be ready: a Spot instance it replaced may be replaced again."""
         self._unlink(inst)
 
-    def in_service(self, inst: Instance) -> None:
-        """``inst`` went InService: terminate what it was launched to take over from."""
+    def ready(self, inst: Instance) -> None:
+        """``inst`` is ready (see the module docstring): retire what it takes over from."""
         group = self.group
-        record = group.roster[inst]
+        record = group.roster.get(inst)
+        if record is None or record.state is not S.IN_SERVICE:
+            return
         old = self._unlink(inst)
         if old is not None:
             record.surge = False

@@ -3,7 +3,8 @@
 A refresh moves the group to a new launch template version. Each batch launches up to
 MaxHealthyPercentage of desired first (above desired: a surge), terminates down to
 MinHealthyPercentage, then waits for its new instances to be InService and past the instance
-warmup before the next batch; surged instances then each let one more old instance go.
+warmup (ELB health checks: with a healthy target too, fact sheet §8) before the next batch;
+surged instances then each let one more old instance go.
 Checkpoints, skip-matching and rollback are not modelled.
 """
 
@@ -81,7 +82,7 @@ class InstanceRefresh(GroupPart):
                 if not self._retire_one_old(version):
                     break
             launched += group.reconcile(REASON)
-            yield from wait_ready(self.env, roster, launched, warmup)
+            yield from wait_ready(group, launched, warmup)
             surged = [roster[i] for i in launched if i in roster and roster[i].surge]
             for record in surged:
                 record.surge = False

@@ -1,30 +1,34 @@
-"""Health replacement: the group replaces what EC2 or the load balancer reports unhealthy (§2.2).
+"""Health replacement: the group replaces what EC2 or the load balancer reports unhealthy (§8).
 
 * EC2 state not ``running`` (a crash): replaced at once.
 * Impaired (unreachable, e.g. its AZ failed): replaced after ``impaired_replacement_delay`` ("a
   few minutes") if still impaired.
-* ``health_check_type: ELB``: a target the load balancer marks unhealthy once the grace period
-  has passed.
+* ``health_check_type: ELB``: an InService instance whose target the load balancer reports
+  unhealthy, at the group's **periodic** health evaluation once the grace period (from InService)
+  has passed; one that went unhealthy during the grace period is replaced at the first evaluation
+  after it (§8). AWS publishes no interval; ``health_evaluation_interval`` (10 s, an assumption)
+  is a third of the ALB's default check interval, so the ALB's thresholds, which AWS documents,
+  set the detection time and the evaluation adds at most 10 s to it. An EC2-type group never
+  looks at the app: a target the ALB keeps unhealthy stays in the group.
 
 The last two are replaced in batches of at most 10 % of desired (one at a time below ten
-instances), each batch waiting for its replacements to be InService and warm. A replacement
-launches at once, never delayed by a cooldown; the old instance drains, then terminates.
+instances), each batch waiting for its replacements to be ready (InService and warm; for ELB
+health checks also a healthy target) or judged unhealthy themselves. A replacement launches at
+once, never delayed by a cooldown; the old instance drains, then terminates.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fleetsim.sim.asg.membership import ACTIVE, PENDING
+from fleetsim.sim.asg.membership import ACTIVE, IN_SERVICE, PENDING
 from fleetsim.sim.asg.membership import LifecycleState as S
 from fleetsim.sim.asg.ports import POLL_S, GroupPart
 from fleetsim.sim.types import Process
 
 if TYPE_CHECKING:
     from fleetsim.config.models import AsgConfig
-    from fleetsim.sim.asg.membership import Roster
     from fleetsim.sim.asg.ports import Group
-    from fleetsim.sim.engine import Engine
     from fleetsim.sim.instance import Instance
 
 
@@ -35,23 +39,40 @@ def replacement_warmup(cfg: AsgConfig) -> float:
     return cfg.health_check_grace_period
 
 
-def wait_ready(env: Engine, roster: Roster, insts: list[Instance], warmup: float) -> Process:
-    """Wait until none of ``insts`` is pending or InService for less than ``warmup``."""
-    while True:
-        now = env.now
-        waiting = False
-        for inst in insts:
-            record = roster.get(inst)
-            if record is None:
-                continue  # gone: nothing to wait for
-            since = record.in_service_since
-            if record.state.phase == PENDING or (
-                record.state is S.IN_SERVICE and since is not None and now < since + warmup
-            ):
-                waiting = True
-                break
-        if not waiting:
-            return
+def _unready(group: Group, inst: Instance, warmup: float, now: float) -> bool:
+    # Pending, warming up, or (ELB health checks) a target not yet healthy and not yet judged
+    # unhealthy: the activity waits for it (§2.2, §8).
+    record = group.roster.get(inst)
+    if record is None:
+        return False  # gone: nothing to wait for
+    if record.state.phase == PENDING:
+        return True
+    if record.state is not S.IN_SERVICE:
+        return False
+    since = record.in_service_since
+    if since is not None and now < since + warmup:
+        return True
+    if group.cfg.health_check_type != "ELB":
+        return False
+    target = group.alb.targets.get(inst)
+    return target is not None and target.state != "healthy" and not _elb_unhealthy(group, inst)
+
+
+def _elb_unhealthy(group: Group, inst: Instance) -> bool:
+    """True if the group acts on ``inst``'s ELB health: target unhealthy, grace over (§8)."""
+    record = group.roster.get(inst)
+    target = group.alb.targets.get(inst)
+    if record is None or target is None or target.state != "unhealthy":
+        return False
+    since = record.in_service_since
+    grace = group.cfg.health_check_grace_period
+    return since is not None and group.env.now >= since + grace
+
+
+def wait_ready(group: Group, insts: list[Instance], warmup: float) -> Process:
+    """Wait until each of ``insts`` is gone, ready (see the module docstring) or unhealthy."""
+    env = group.env
+    while any(_unready(group, inst, warmup, env.now) for inst in insts):
         yield env.timeout(POLL_S)
 
 
@@ -86,17 +107,20 @@ class HealthReplacement(GroupPart):
         if self._active(inst):
             self.group.replace(inst, "EC2 state not running")
 
-    def target_changed(self, inst: Instance, state: str) -> None:
-        """The load balancer's verdict on a target: with ELB health checks, unhealthy replaces."""
-        cfg = self.group.cfg
-        if cfg.health_check_type != "ELB" or state != "unhealthy":
-            return
-        record = self.group.roster.get(inst)
-        since = None if record is None else record.in_service_since
-        if since is None or self.env.now - since < cfg.health_check_grace_period:
-            return
-        if self.group.roster.state(inst) is S.IN_SERVICE:
-            self._enqueue(inst, "ELB health check failed")
+    def start(self) -> None:
+        """Start the periodic health evaluation (ELB-type groups; EC2 states act at once)."""
+        if self.group.cfg.health_check_type == "ELB":
+            self.env.process(self._evaluate())
+
+    def _evaluate(self) -> Process:
+        # ELB health is acted on at the group's periodic evaluation, after the grace period (§8).
+        group = self.group
+        interval = group.cfg.health_evaluation_interval
+        while True:
+            yield self.env.timeout(interval)
+            for inst in group.roster.members((IN_SERVICE,)):
+                if group.roster.state(inst) is S.IN_SERVICE and _elb_unhealthy(group, inst):
+                    self._enqueue(inst, "ELB health check failed")
 
     def _enqueue(self, inst: Instance, reason: str) -> None:
         if inst in self._queue:
@@ -120,5 +144,5 @@ class HealthReplacement(GroupPart):
                 if self._active(inst):
                     launched += group.replace(inst, reason)
             # Each batch waits for its replacements' health checks and warmup (§2.2).
-            yield from wait_ready(self.env, group.roster, launched, replacement_warmup(group.cfg))
+            yield from wait_ready(group, launched, replacement_warmup(group.cfg))
         self._running = False
