@@ -169,9 +169,13 @@ ENGINEER = [
 
 A flash crowd (×4 within two minutes) hits three instances with a target-tracking policy on 50 %
 CPU (`scenarios/baked-vs-bootstrapped.yaml`). The policy reacts at the same moment in every
-variant; what differs is how long a launch takes to be InService: a bootstrapped AMI installs
-and builds at boot (~5 min), a baked AMI only boots (~36 s), a warm pool of stopped,
-pre-initialised instances resumes in ~21 s.
+variant; what differs is how long a launch takes to take traffic. As in AWS, every new instance
+is InService (and registered with the load balancer) as soon as EC2 reports it running; its
+bootstrap runs while the ALB health-checks it. A bootstrapped AMI installs and builds at boot
+(~5 min), fails its first health checks meanwhile and then needs five passing checks; a baked
+AMI only boots (~36 s); a warm pool of stopped, pre-initialised instances resumes in ~21 s.
+Compare `time_to_in_service_mean_s` (what the console shows) with `time_to_healthy_mean_s`
+(when the instance starts serving).
 
 One run is one draw of the dice. Here each variant runs **R = 3** times on seeds shared by the
 variants (common random numbers), and the table gives each variant's 95 % confidence interval
@@ -231,6 +235,29 @@ The cost row is what each variant paid for EC2 in these 20 minutes, as measured 
 volumes of stopped warm-pool instances are not modelled). Most of the failures left after a
 baked AMI or a warm pool are the detection lag (the alarm's three one-minute datapoints plus the
 publication delay), which no launch speed removes.
+
+## The replacement loop (variant `replacement-loop`)
+
+The fourth variant is the bootstrapped group with `health_check_type: ELB` and the API's default
+grace period of 0 s, a combination that looks harmless and is the classic failure of slow
+bootstraps. Follow one new instance: it is InService about 20 s after the launch request, when
+EC2 reports it running, and registered as a target in `initial`. The ALB checks it every 30 s;
+its app will not answer for about five minutes, so two checks fail and the target is
+`unhealthy` roughly a minute after registration. With ELB health checks and no grace period the
+group acts on that at its next periodic health evaluation: it terminates the instance and
+launches a replacement, which starts the same five-minute bootstrap and meets the same fate a
+minute later. The group never gets its new capacity, keeps paying for launches
+(`instances_launched`), and every one of them ends up in `launches_never_healthy`, while the
+crowd is served by the three original instances alone, so it fails more requests than the plain
+bootstrapped variant.
+
+Two documented cures break the loop: a grace period longer than the bootstrap plus the
+recovery checks (the group ignores ELB health until it ends), or a launch lifecycle hook that
+the user data completes when the app answers (the instance stays in `Pending:Wait`, is
+registered only once the app is up, and passes its first check; then a grace period of 0 is
+fine). Under `health_check_type: EC2` there is no loop, but a bootstrap that never brings the
+app up is never replaced either: the ALB keeps the target unhealthy and the group keeps the
+instance.
 """,
     ),
 ]
