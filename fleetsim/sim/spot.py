@@ -6,8 +6,9 @@ chosen with the ``spot.choice`` stream, receive a notice at ``at``). An interrup
 exactly 120 s before EC2 terminates the instance (fact sheet §3); a rebalance recommendation, if
 enabled, comes ``rebalance_recommendation`` seconds before the notice (§3: before it or together
 with it). With the group's Capacity Rebalancing on, either signal makes the Auto Scaling group
-launch a replacement and terminate the Spot instance once the replacement is InService (§2.10);
-with it off, the instance is replaced only once it has gone.
+launch a replacement and terminate the Spot instance once the replacement is InService (§2.10;
+with ELB health checks once it is healthy, §8); with it off, the instance is replaced only once
+it has gone.
 
 At termination, requests in service or queued on the instance fail ``502 target_reset`` and the
 instance leaves ``running``; sessions held in its memory are then lost (``instance_terminated``)

@@ -96,7 +96,7 @@ def test_replacement_loop_bootstrapped_elb_grace_0():
     assert RUNNING + 30 + 5 <= unhealthy <= RUNNING + 60 + 5
     (gone,) = first["asg.Terminating"]
     assert unhealthy <= gone < unhealthy + EVAL_S and gone % EVAL_S == 0
-    assert "ec2.app_ready" not in first and "target.healthy" not in first
+    assert "app.ready" not in first and "target.healthy" not in first
     # Its replacement meets the same fate, and so on: launches keep happening.
     s = r.summary()
     assert len(launched(r)) >= 15
@@ -108,7 +108,7 @@ def test_replacement_loop_bootstrapped_elb_grace_0():
 
 def test_cure_a_grace_period_longer_than_the_boot():
     r, mine = one_launch({"health_check_type": "ELB", "health_check_grace_period": 600})
-    assert mine["ec2.app_ready"] == [pytest.approx(APP)]
+    assert mine["app.ready"] == [pytest.approx(APP)]
     # Unhealthy meanwhile (the ALB does not route to it), but the group ignores ELB health
     # during the grace period; the app answers and 5 passes bring the target back (§8).
     assert mine["target.unhealthy"][0] < APP

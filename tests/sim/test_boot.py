@@ -131,7 +131,7 @@ def test_a_launched_instance_is_in_service_when_running_and_healthy_after_its_ph
     assert first("asg.InService") == pytest.approx(180 + 20)
     assert first("target.initial") == pytest.approx(180 + 20)
     # ... while the bootstrap runs: the app answers after the sum of its phases.
-    assert first("ec2.app_ready") == pytest.approx(180 + 210)
+    assert first("app.ready") == pytest.approx(180 + 210)
     # Checks every 30 s failed meanwhile (2 failures: unhealthy); from unhealthy it takes the
     # healthy threshold, 5 passes, the first within one interval of the app answering (§8).
     unhealthy, healthy = first("target.unhealthy"), first("target.healthy")

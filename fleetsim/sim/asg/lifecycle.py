@@ -83,9 +83,9 @@ class Transitions(GroupPart):
         app_ready.succeed()
 
     def _app_up(self, inst: Instance, warmup: float = 0.0, warm_speed: float = 1.0) -> None:
-        # An ``ec2`` event: the instance's own view (nothing in AWS reports it; the ALB's next
-        # health check is the first to notice).
-        self.group.rec.event(self.env.now, "ec2.app_ready", "ec2", inst.az, inst.name)
+        # Not an ``ec2.<state>`` event (EC2's state does not change): the app's own view, which
+        # nothing in AWS reports; the ALB's next health check is the first to notice.
+        self.group.rec.event(self.env.now, "app.ready", "ec2", inst.az, inst.name)
         inst.start_app(warmup, warm_speed)
 
     def resume(self, inst: Instance) -> Process:
