@@ -10,7 +10,7 @@ refuse is refused here with an error naming the field.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -28,6 +28,14 @@ REMOVED = {
     "next_address_share, connect_timeout, keep_alive); see docs/alb.md",
 }
 
+REMOVED_FAILS_WHEN_SATURATED = (
+    "fails_when_saturated was removed: checks now go through the target's accept queue "
+    "(through_queue: true, the default) and fail when it is full or no worker answers within "
+    "timeout (fact sheet §8), which replaces fails_when_saturated: true; for the old default, "
+    "checks that never see the backlog, set through_queue: false"
+)
+"""The error for a scenario still using ``alb.health_check.fails_when_saturated``."""
+
 
 class HealthCheckConfig(Model):
     """ALB target-group health check (fact sheet §1.1; ALB/target-group-health-checks.md)."""
@@ -36,11 +44,13 @@ class HealthCheckConfig(Model):
     timeout: Duration = Field(5.0, ge=2, le=120)  # HealthCheckTimeoutSeconds, HTTP: 5 (D1)
     healthy_threshold: int = Field(5, ge=2, le=10)  # HealthyThresholdCount default 5, 2–10
     unhealthy_threshold: int = Field(2, ge=2, le=10)  # UnhealthyThresholdCount default 2, 2–10
-    fails_when_saturated: bool = Field(
-        False,
+    through_queue: bool = Field(
+        True,
         description=(
-            "a check of a target whose workers are all busy and whose accept queue is full "
-            "times out (the overload death spiral); off: checks only see whether it answers"
+            "a check is an HTTP request to the application (fact sheet §8): it waits in the "
+            "target's accept queue for a worker like one, and fails if the queue is full or "
+            "no answer comes within timeout; false: checks are answered at once by a live "
+            "application whatever its backlog (e.g. a health endpoint served apart)"
         ),
     )
     cost: Duration = Field(
@@ -51,6 +61,13 @@ class HealthCheckConfig(Model):
             "0 = checks cost nothing of the target's capacity"
         ),
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed_settings(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "fails_when_saturated" in data:
+            raise ValueError(REMOVED_FAILS_WHEN_SATURATED)
+        return data
 
     @model_validator(mode="after")
     def _timeout_below_interval(self) -> HealthCheckConfig:

@@ -6,8 +6,8 @@ Each entry is one model of a discriminated union on ``kind`` (see ``docs/faults.
 * ``az_degraded`` — a gray failure: the AZ's instances answer ``added_latency`` slower and a
   ``loss_fraction`` of their requests get no answer at all.
 * ``instance_crash`` — ``count`` instances crash at ``at`` (optionally in one AZ), or every
-  instance crashes after an exponential time with mean ``mtbf``; ``mode`` says whether the host
-  (EC2 state) or only the application dies.
+  instance crashes after an exponential time with mean ``mtbf``; ``mode`` says how: the host
+  fails (impaired, a black hole), the instance stops cleanly, or only the application dies.
 * ``redis_primary_failure`` and ``redis_node_failure`` — an ElastiCache node fails.
 * ``spot_interruptions`` — a burst of ``count`` two-minute notices at ``at``, or a Poisson stream
   of notices at ``rate_per_hour`` over the group.
@@ -69,11 +69,13 @@ class InstanceCrash(Model):
     mtbf: PosDuration | None = Field(
         None, description="random form: mean time between failures per instance (exponential)"
     )
-    mode: Literal["host", "app"] = Field(
+    mode: Literal["host", "stop", "app"] = Field(
         "host",
         description=(
-            "host: the EC2 state leaves running (replaced at once); app: the process dies, the "
-            "instance keeps running (only the ELB health check notices)"
+            "host: the host fails, impaired: EC2 state stays running, it answers nothing (504s "
+            "until the ALB takes it out; replaced after the group's impaired delay); stop: a "
+            "clean stop, the EC2 state leaves running (in-flight 502, replaced at once); app: "
+            "the process dies, the host runs on (502 at once; only ELB health checks replace it)"
         ),
     )
 

@@ -10,9 +10,11 @@ Each fault drives machinery the components already have, rather than re-implemen
   application adds its latency to requests served in the AZ and drops a share of them (no answer:
   the ALB fails them ``504 target_timeout`` at its idle timeout, §1.4); every target group's
   health checks of targets there are lost in the same share.
-* ``instance_crash`` (``host``) moves the instance out of ``running`` — the EC2 health check
-  replaces it at once (§2.2); (``app``) kills the process only: the instance keeps running, the
-  ALB health check marks it unhealthy and only a group with ``health_check_type: ELB`` replaces it.
+* ``instance_crash`` (``host``) impairs the instance: it stays ``running`` but answers nothing
+  (a black hole), the ALB's checks time out and the group replaces it after its impaired delay
+  (§8, §2.2); (``stop``) moves it out of ``running``, replaced at once (§2.2); (``app``) kills
+  the process only: connections are refused, the ALB health check marks it unhealthy and only a
+  group with ``health_check_type: ELB`` replaces it.
 * ``redis_*`` call :meth:`~fleetsim.sim.stores.redis.RedisStore.fail_node`.
 * ``spot_interruptions`` sends notices through :class:`~fleetsim.sim.spot.SpotMarket`.
 * ``deploy`` starts an instance refresh or a blue/green switch (:mod:`fleetsim.sim.deploy`).
@@ -217,17 +219,28 @@ class FaultSchedule(Component):
         self._event("instance_crash.end", inst.az, inst.name)
 
     def _crash(self, inst: Instance, mode: str) -> None:
+        group = self.fleet.group_of(inst)
         if mode == "app":
             # The process died; EC2 still reports running, so only the ALB health check sees it.
+            # The kernel resets its connections: in-flight requests fail 502 at once (§1.4).
             inst.app_up = False
             inst.fail_in_flight("502 target_reset")
-            return
-        # The host is gone: the EC2 state leaves running, replaced at once (§2.2).
-        inst.fail_in_flight("502 target_reset")
-        inst.transition("shutting-down")
-        group = self.fleet.group_of(inst)
-        if group is not None:
-            group.instance_stopped_running(inst)
+        elif mode == "host":
+            # A failed host stays running but impaired and answers nothing, not even a reset:
+            # in-flight requests end 504 at the idle timeout, new ones 504 after the 10 s connect
+            # timeout until the ALB's checks take it out; replaced after the impaired delay (§8).
+            inst.impaired = True
+            inst.reachable = False
+            inst.black_hole()
+            if group is not None:
+                group.instance_impaired(inst)
+        else:
+            # A clean stop: the EC2 state leaves running, connections are reset (502) and the
+            # group replaces it at once (§2.2).
+            inst.fail_in_flight("502 target_reset")
+            inst.transition("shutting-down")
+            if group is not None:
+                group.instance_stopped_running(inst)
 
     # --- Redis ---------------------------------------------------------------------------
 

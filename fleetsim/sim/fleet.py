@@ -4,8 +4,9 @@ Usually one group behind one target group; a blue/green deploy adds a second pai
 (:meth:`Fleet.add_group`). The registry makes the instances (:meth:`Fleet.make_instance`, the
 factory every group launches through, which tells the launch listeners — Spot interruptions,
 random crashes — of each new instance), answers membership questions across groups, and handles
-what an AZ outage does to the instances in that AZ: they stop answering, the requests in service
-there fail, and their group learns they are impaired.
+what an AZ outage does to the instances in that AZ: they stop answering (a black hole: the
+requests in service there get no answer and end 504 at the ALB's idle timeout), and their group
+learns they are impaired.
 """
 
 from __future__ import annotations
@@ -178,12 +179,13 @@ class Fleet(Component):
         if zone.up:
             for inst in self.members():
                 if inst.az == zone.name:
-                    inst.reachable = True
+                    inst.reachable = not inst.impaired  # a failed host stays failed
             return
         for group in self.groups:
             for inst in group.members():
                 if inst.az == zone.name:
                     inst.reachable = False
-                    # The AZ is gone: requests in service there never get an answer.
-                    inst.fail_in_flight("502 target_reset")
+                    # The AZ is gone: requests in service there never get an answer, nor a
+                    # reset; the ALB fails them 504 at its idle timeout (§8).
+                    inst.black_hole()
                     group.instance_impaired(inst)

@@ -20,6 +20,15 @@ next. A request is therefore not a process and costs about one heap event. Sessi
 upload round trips (``req.extra``) hold the worker without using the CPU: after its CPU share a
 request waits ``extra`` seconds (one more timeout, only when ``extra > 0``) before it answers.
 
+**Health checks** reach the application like requests (fact sheet §8): :meth:`Instance.probe`
+answers one at once if a worker is free, else it waits in the accept queue (taking a slot) until
+the request queued before it has left the queue and a worker frees; a full queue drops it. The
+target group fails a check that is not answered within its timeout.
+
+**Failing.** :meth:`Instance.fail_in_flight` ends every request with a cause (a reset: ``502``);
+:meth:`Instance.black_hole` forgets them unanswered (an impaired host or a dead AZ sends no reset,
+§8): the load balancer still holds them and fails them ``504`` at its idle timeout.
+
 **Burstable T instances** earn CPU credits at ``credits_per_hour`` (one credit = one vCPU-minute)
 and spend them at the vCPUs in use; the balance is integrated exactly between events, up to the
 24-hour maximum. In ``standard`` mode a balance at zero caps usable vCPUs at ``baseline x vCPUs``
@@ -120,11 +129,14 @@ class Instance(Host):
         self.launched = env.now
         self.app_up = False  # the application answers (boot finished)
         self.reachable = True  # False while its AZ is down or it is impaired
+        self.impaired = False  # failed host: EC2 state running, answers nothing (§8)
         self._n = 0  # requests sharing the CPU
         self._io: set[Request] = set()  # requests holding a worker for a store round trip
         self._held = 0  # workers held by costly health checks
         self._epoch = 0  # bumped when the instance fails everything: stale releases ignored
         self.queue: deque[Request] = deque()
+        # Health checks waiting in the accept queue, each behind the request queued before it.
+        self._probes: list[HealthProbe] = []
         self.served = 0
         self.billed_seconds = 0.0
         self._running_since: float | None = None
@@ -300,7 +312,7 @@ class Instance(Host):
         """Take a routed request: serve it, queue it, or refuse it with 503."""
         if self._n + len(self._io) + self._held < self.workers:
             self._start(req)
-        elif len(self.queue) < self.queue_size:
+        elif len(self.queue) + len(self._probes) < self.queue_size:
             self.queue.append(req)
         else:
             self._on_failed(req, self._clock.now, "503 target_overloaded")
@@ -362,7 +374,7 @@ class Instance(Host):
                 continue
             self.served += 1
             self._on_served(req, now)
-        if self.queue:
+        if self.queue or self._probes:
             self._refill()
         self._schedule()
 
@@ -374,12 +386,70 @@ class Instance(Host):
         if not req.done:  # unless the load balancer timed it out meanwhile
             self.served += 1
             self._on_served(req, self._clock.now)
-        if self.queue:
+        if self.queue or self._probes:
             self._refill()
 
     def _refill(self) -> None:
+        if self._probes:
+            self._refill_probing()
+            return
         while self.queue and self.busy < self.workers and self.alive:
             self._start(self.queue.popleft())
+
+    def _refill_probing(self) -> None:
+        # As _refill, with health checks in the queue: a check whose predecessor has left the
+        # queue is at its head and takes the next free worker (FIFO, like a request).
+        probes = self._probes
+        while self.busy < self.workers and self.alive:
+            if probes and probes[0].ready():
+                self._answer(probes.pop(0))
+            elif self.queue:
+                self._start(self.queue.popleft())
+            else:
+                return
+
+    # --- health checks through the accept queue ------------------------------------------
+
+    def probe(self, cost: float, on_answer: Callable[[], None]) -> HealthProbe | None:
+        """Send a health check through the accept queue, like a request.
+
+        It is answered (``on_answer`` called) once it gets a worker, ``cost`` seconds later: at
+        once if a worker is free, else after every request queued before it has left the queue.
+
+        Returns:
+            The waiting check (withdraw it with :meth:`withdraw_probe` if its timeout passes
+            first), or None if the accept queue is full: the check is dropped, never answered.
+        """
+        probes = self._probes
+        if self.busy < self.workers and not self.queue and not probes:
+            check = HealthProbe(None, cost, on_answer)
+            self._answer(check)
+            return check
+        if len(self.queue) + len(probes) >= self.queue_size:
+            return None
+        check = HealthProbe(self.queue[-1] if self.queue else None, cost, on_answer)
+        probes.append(check)
+        return check
+
+    def withdraw_probe(self, check: HealthProbe) -> None:
+        """The check timed out: the load balancer closed its connection; it leaves the queue."""
+        if check in self._probes:
+            self._probes.remove(check)
+
+    def _answer(self, check: HealthProbe) -> None:
+        if check.cost > 0.0:
+            self.hold_worker(check.cost)
+            self._clock.call_later(check.cost, _answer_later, check)
+        else:
+            check.on_answer()
+
+    def leave_queue(self, req: Request) -> None:
+        """Take ``req`` out of the accept queue if it is there (the load balancer timed it out)."""
+        queue = self.queue
+        if queue and queue[0] is req:  # FIFO: the oldest request usually times out first
+            queue.popleft()
+        elif req in queue:
+            queue.remove(req)
 
     def hold_worker(self, seconds: float) -> None:
         """Hold one worker for ``seconds`` without using the CPU (a costly health check)."""
@@ -395,6 +465,22 @@ class Instance(Host):
     def fail_in_flight(self, cause: str) -> int:
         """Fail every request in service or queued with ``cause``; return how many."""
         now = self.env.now
+        victims = self._drop_all(now)
+        for req in victims:
+            self._on_failed(req, now, cause)
+        return len(victims)
+
+    def black_hole(self) -> int:
+        """Stop answering, without a reset: return how many requests are left unanswered.
+
+        The requests in service or queued get no answer and no RST; the load balancer still
+        holds them open and fails them ``504`` at its idle timeout (§8, §1.4). Queued health
+        checks are never answered either (they time out).
+        """
+        return len(self._drop_all(self.env.now))
+
+    def _drop_all(self, now: float) -> list[Request]:
+        # Forget every request and check here; return the requests that had no outcome yet.
         self._advance(now)
         # Deterministic order (a set's follows memory addresses, which differ between
         # processes): the order of failures decides the order of the users' next draws.
@@ -405,11 +491,36 @@ class Instance(Host):
         self._heap.clear()
         self._io.clear()
         self.queue.clear()
+        self._probes.clear()
         self._n = 0
         self._held = 0
         self._epoch += 1
         self._token += 1  # the pending wake is now stale
         self._wake_at = _INF
-        for req in victims:
-            self._on_failed(req, now, cause)
-        return len(victims)
+        return victims
+
+
+class HealthProbe:
+    """A health check sent through an instance's accept queue (see :meth:`Instance.probe`).
+
+    Attributes:
+        after: the request queued just before it (None: it is at the head of the queue).
+        cost: worker-seconds the check takes once it has a worker.
+        on_answer: called when the target answers it.
+    """
+
+    __slots__ = ("after", "cost", "on_answer")
+
+    def __init__(self, after: Request | None, cost: float, on_answer: Callable[[], None]) -> None:
+        self.after = after
+        self.cost = cost
+        self.on_answer = on_answer
+
+    def ready(self) -> bool:
+        """True once every request queued before it has left the queue (started or timed out)."""
+        after = self.after
+        return after is None or after.started is not None or after.done
+
+
+def _answer_later(check: HealthProbe) -> None:
+    check.on_answer()

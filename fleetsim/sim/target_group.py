@@ -9,20 +9,24 @@ group does the rest (fact sheet §1; the full account is ``docs/alb.md``):
   fewer than ``minimum_healthy_targets`` (or ``minimum_healthy_percentage``) are healthy, every
   registered target — fail-open (§1.1). No registered targets: ``503 no_registered_targets``.
   Cross-zone load balancing off (§1.2): one pool per AZ, each node routing to its own AZ only.
-* Health checks every ``interval`` per target, independent of response time; a failing check
-  takes ``timeout`` to fail; ``unhealthy_threshold`` consecutive failures make a target
-  unhealthy, ``healthy_threshold`` successes make it healthy again, and a newly registered target
-  needs one passing check (§1.1). One checker per target stands for all nodes' checks. Optionally
-  a saturated target (workers busy, accept queue full) fails its check, and a check holds a
-  worker for ``cost`` seconds. A gray failure of the target's AZ loses checks in the share it
-  loses requests (:class:`~fleetsim.sim.zones.Degradation`).
+* Health checks every ``interval`` per target, independent of response time;
+  ``unhealthy_threshold`` consecutive failures make a target unhealthy, ``healthy_threshold``
+  successes make it healthy again, and a newly registered target needs one passing check (§1.1).
+  One checker per target stands for all nodes' checks. A check is an HTTP request (§8): by
+  default it waits in the target's accept queue for a worker (:meth:`Instance.probe
+  <fleetsim.sim.instance.Instance.probe>`) and fails if the queue is full or no answer comes
+  within ``timeout``; a target that answers nothing (AZ down, impaired host) fails it after
+  ``timeout``, one whose application is down refuses it at once. A check may hold a worker for
+  ``cost`` seconds. A gray failure of the target's AZ loses checks in the share it loses requests
+  (:class:`~fleetsim.sim.zones.Degradation`).
 * Stickiness: the cookie names a target and its expiry is refreshed on every request; the
   algorithm picks only the first target; if the cookie's target is no longer routable a new one
   is picked (§1.2). ``app_cookie`` binds only while the user holds an application session.
 * Slow start: a newly healthy target's share ramps linearly over ``slow_start`` seconds (§1.2).
 * A target that cannot be reached: ``504 target_timeout`` after the fixed 10 s connect timeout; a
   target that refuses the connection: ``502 target_reset`` (§1.3, §1.4). A response not started
-  within the load balancer's idle timeout: ``504 target_timeout`` at arrival + ``idle_timeout``.
+  within the load balancer's idle timeout: ``504 target_timeout`` at arrival + ``idle_timeout``;
+  so are requests in flight on a target that went black (no RST, §8).
 * Deregistration (draining): no new requests; in-flight ones may finish until
   ``deregistration_delay``, after which those left fail ``502 deregistration_timeout`` (§1.2).
 * ``enabled: false`` (no load balancer): clients reach the group's single instance directly
@@ -33,8 +37,10 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final, cast
+from collections.abc import Callable, Generator, Mapping
+from typing import TYPE_CHECKING, Any, Final, cast
+
+import simpy
 
 from fleetsim.config.models import AlbConfig
 from fleetsim.config.sampler import Uniforms
@@ -241,13 +247,9 @@ class TargetGroup(Component):
                 if req.arrived > limit:
                     break
                 if req.started is None:
-                    # Still waiting for a worker: it leaves the target's accept queue, whose
-                    # FIFO order makes it the head.
-                    queue = cast("Instance", req.instance).queue
-                    if queue[0] is req:
-                        queue.popleft()
-                    else:
-                        queue.remove(req)
+                    # Still waiting for a worker: it leaves the target's accept queue (unless
+                    # a black-holed target dropped it already).
+                    cast("Instance", req.instance).leave_queue(req)
                 # In service, the target keeps working on it; the ALB has closed the connection.
                 self.on_failed(req, now, "504 target_timeout")
             open_.popleft()
@@ -360,27 +362,42 @@ class TargetGroup(Component):
         for listener in self.target_listeners:
             listener(inst, state)
 
-    def _check_passes(self, inst: Instance) -> bool:
-        if not inst.alive:
+    def _check_lost(self, inst: Instance) -> bool:
+        # A gray failure (az_degraded) loses health checks in the share it loses requests.
+        if self._zones is None:
             return False
-        if self._zones is not None:
-            # A gray failure (az_degraded) loses health checks in the share it loses requests.
-            gray = self._zones[inst.az].degradation
-            if gray is not None and gray.lost():
-                return False
+        gray = self._zones[inst.az].degradation
+        return gray is not None and gray.lost()
+
+    def _check(self, inst: Instance) -> Generator[simpy.Event, Any, bool]:
+        # One health check (§1.1): True if it passes. It returns when the verdict is known:
+        # a refused connection at once, no answer after the timeout, an answer when it comes.
         hc = self.cfg.health_check
-        if hc.fails_when_saturated and inst.busy >= inst.workers:
-            queue = inst.queue
-            # The check joins the accept queue: refused if it is full, and timed out if the
-            # request at its head has already waited the timeout (FIFO: the check would wait
-            # at least as long).
-            if len(queue) >= inst.queue_size or (
-                queue and self.env.now - queue[0].arrived >= hc.timeout
-            ):
-                return False
-        if hc.cost > 0 and inst.busy < inst.workers:
-            inst.hold_worker(hc.cost)  # a passing check holds a free worker
-        return True
+        if inst.state == "running" and inst.reachable and not inst.app_up:
+            return False  # the host answers, nothing listens: connection refused (RST)
+        if not inst.alive or self._check_lost(inst):
+            yield self.env.timeout(hc.timeout)  # no answer: it times out
+            return False
+        if not hc.through_queue:
+            if hc.cost > 0 and inst.busy < inst.workers:
+                inst.hold_worker(hc.cost)  # a passing check holds a free worker
+            return True
+        # The check is an HTTP request (§8): it waits in the accept queue for a worker like
+        # one, and fails if the queue is full or no answer comes within the timeout.
+        answered = self.env.event()
+
+        def answer() -> None:
+            if not answered.triggered and inst.alive:
+                answered.succeed()
+
+        probe = inst.probe(hc.cost, answer)
+        if not answered.triggered:
+            yield answered | self.env.timeout(hc.timeout)
+        if answered.triggered:
+            return True
+        if probe is not None:
+            inst.withdraw_probe(probe)
+        return False
 
     def _health_checker(self, target: Target) -> Process:
         hc = self.cfg.health_check
@@ -389,7 +406,10 @@ class TargetGroup(Component):
         yield self.env.timeout(self.rng.random() * hc.interval)
         while target.state not in ("draining", "unused") and inst.state != "terminated":
             started = self.env.now
-            if self._check_passes(inst):
+            passed = yield from self._check(inst)
+            if target.state in ("draining", "unused"):
+                return
+            if passed:
                 target.successes += 1
                 target.failures = 0
                 # A new target needs one passing check; an unhealthy one healthy_threshold (§1.1).
@@ -398,10 +418,6 @@ class TargetGroup(Component):
                 ):
                     self._set_state(target, "healthy")
             else:
-                # A failing check takes the whole timeout to fail (§1.1).
-                yield self.env.timeout(hc.timeout)
-                if target.state in ("draining", "unused"):
-                    return
                 target.failures += 1
                 target.successes = 0
                 if target.state != "unhealthy" and target.failures >= hc.unhealthy_threshold:

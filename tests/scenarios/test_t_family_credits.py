@@ -19,6 +19,9 @@ def test_standard_throttles_and_unlimited_pays():
     assert throttled.instance.nunique() == 4
     assert not (unl.events.kind == "ec2.cpu_throttled").any()
     assert s["requests_failed"] > 10 * max(1, u["requests_failed"])
-    assert s["latency_p99_s"] > 2 * u["latency_p99_s"]
+    # Throttled targets fail their checks (they go through the queue) and leave rotation for a
+    # while, so the slowest answers are fewer than with checks blind to the backlog: 1.33 s
+    # against 0.94 s at 50 minutes.
+    assert s["latency_p99_s"] > 1.25 * u["latency_p99_s"]
     assert u["cost_usd"] > s["cost_usd"]
     assert any(k.endswith(":cpu_credits") for k in unl.cost_usd)

@@ -1,5 +1,7 @@
 """ALB behaviour as documented (fact sheet §1), checked on small seeded worlds."""
 
+import pytest
+
 from fleetsim.config.catalog import instance_type
 from fleetsim.config.clients import ClientsConfig
 from fleetsim.config.models import AlbConfig
@@ -39,12 +41,18 @@ def test_requests_sent_to_an_unreachable_target_time_out_after_10_seconds():
     result = _outage_run()
     req = result.requests
     timed_out = req[req.outcome == "504 target_timeout"]
-    assert len(timed_out) > 0
+    sent = timed_out[timed_out.arrived >= OUTAGE_AT]
+    assert len(sent) > 0
     # A client that first waited on a connect to the dead ALB node (alb.clients) sent it earlier.
-    waited = timed_out.ended - timed_out.arrived - CONNECT_TIMEOUT_S
+    waited = sent.ended - sent.arrived - CONNECT_TIMEOUT_S
     assert set(waited.round(9)) <= {0.0, ClientsConfig().connect_timeout}
     # They were all routed to the dead AZ, before it left rotation.
     assert timed_out.instance.isin({"i-00002"}).all()
+    # Those already in flight there get no answer and no reset: 504 at the idle timeout (§8).
+    in_flight = timed_out[timed_out.arrived < OUTAGE_AT]
+    assert (in_flight.ended - in_flight.arrived).to_numpy() == pytest.approx(
+        AlbConfig().idle_timeout
+    )
 
 
 def test_routing_share_predicts_the_timeouts():

@@ -25,7 +25,17 @@ def test_defaults_are_the_documented_ones():
     clients = alb.clients  # docs/alb.md, "Clients and DNS"
     assert clients.long_cache_share == 0 and clients.next_address_share == 1
     assert clients.connect_timeout == 21 and clients.keep_alive is True
-    assert alb.health_check.fails_when_saturated is False and alb.health_check.cost == 0
+    # Checks are HTTP requests through the accept queue (§8); they cost no worker time.
+    assert alb.health_check.through_queue is True and alb.health_check.cost == 0
+
+
+@pytest.mark.parametrize("old", [True, False])
+def test_the_removed_fails_when_saturated_points_to_through_queue(old):
+    message = _error({"health_check": {"fails_when_saturated": old}})
+    assert message.startswith(
+        "scenario: field 'alb.health_check': fails_when_saturated was removed"
+    )
+    assert "through_queue: false" in message and "§8" in message
 
 
 def test_timeout_not_below_interval_is_rejected():

@@ -1,5 +1,7 @@
 """Health checks (fact sheet §1.1): thresholds in numbers, the overload death spiral, check cost."""
 
+import pytest
+
 from fleetsim.config import load_scenario
 from fleetsim.sim.world import World, simulate
 from tests.conftest import BASE, merge
@@ -38,6 +40,79 @@ def test_a_failing_check_takes_the_timeout_and_the_interval_does_not_drift():
     assert 14.0 <= down - 50.0 <= 24.0
 
 
+def _busy_instance(workers: int = 1, queue: int = 4, **health_check):  # type: ignore[no-untyped-def]
+    # One target whose requests last 3 s each (none after the first three).
+    h = Harness(["us-east-1a"], workers=workers, queue=queue, cpu=[3.0, 3.0, 3.0], **health_check)
+    return h, h.insts[0]
+
+
+def test_a_check_waits_in_the_accept_queue_and_is_answered_when_a_worker_is_free():
+    h, inst = _busy_instance()
+    answers: list[float] = []
+    h.send()  # takes the only worker until 3 s
+    h.send()  # queued: runs from 3 s to 6 s
+    h.env.run(until=1.0)
+    probe = inst.probe(0.0, lambda: answers.append(h.env.now))
+    assert probe is not None and answers == []
+    h.send()  # arrives after the check, so it waits behind it
+    h.env.run(until=10.0)
+    # FIFO: at 3 s the worker goes to the request queued before the check; the check is next,
+    # answered at 6 s when that request ends, ahead of the request sent after it.
+    assert answers == [6.0]
+
+
+def test_a_waiting_check_takes_a_queue_slot_and_a_full_queue_drops_it():
+    h, inst = _busy_instance(queue=1)
+    h.send()  # in service until 3 s
+    assert inst.probe(0.0, lambda: None) is not None  # the one queue slot
+    late = h.send()
+    h.env.run(until=0.5)
+    # The check holds the slot like a request: the next request is refused (§8: a check is an
+    # HTTP request), and a second check finds the queue full and is dropped (never answered).
+    assert h.outcomes[late.id] == (0.0, "503 target_overloaded")
+    assert inst.probe(0.0, lambda: None) is None
+
+
+def test_a_check_withdrawn_at_its_timeout_frees_its_slot():
+    h, inst = _busy_instance(queue=1)
+    h.send()
+    probe = inst.probe(0.0, lambda: None)
+    assert probe is not None
+    inst.withdraw_probe(probe)
+    queued = h.send()
+    h.env.run(until=10.0)
+    assert h.outcomes[queued.id] == (6.0, "ok")
+
+
+@pytest.mark.parametrize(
+    ("service", "through_queue", "leaves"),
+    [
+        (100.0, True, True),  # never answered within the 4 s timeout: unhealthy
+        (3.0, True, False),  # answered within 3 s of waiting: stays healthy
+        (100.0, False, False),  # checks that never see the backlog: stays healthy
+    ],
+)
+def test_a_check_fails_when_no_worker_answers_it_within_the_timeout(service, through_queue, leaves):
+    h = Harness(
+        ["us-east-1a"],
+        workers=1,
+        queue=4,
+        cpu=lambda: service,
+        health_check={"interval": 10, "timeout": 4, "through_queue": through_queue},
+    )
+    inst = h.insts[0]
+    # One request at a time, back to back (a new one every `service` seconds): the worker is
+    # always busy and the check waits for at most one service behind nothing else.
+    h.send_every(service, until=300)
+    h.env.run(until=300)
+    down = _state_times(h, inst.name, "unhealthy")
+    if leaves:
+        # Busy from 0: the second failing check ends 4 s after it starts: 14-24 s (§1.1).
+        assert len(down) == 1 and 14.0 <= down[0] <= 24.0
+    else:
+        assert down == []
+
+
 def _spiral(on: bool):
     # Three targets of 4 workers at 0.2 s on 4 vCPUs: 60 requests/s in all. Demand 40/s with a
     # 2-minute spike to 90/s; the accept queue (256) is long enough that a waiting check times
@@ -58,7 +133,7 @@ def _spiral(on: bool):
         "queue_size": 256,
     }
     data["instance"] = {"type": "m5.xlarge"}
-    data["alb"] = {"health_check": {"fails_when_saturated": on}}
+    data["alb"] = {"health_check": {"through_queue": on}}
     return simulate(load_scenario(data), seed=3)
 
 

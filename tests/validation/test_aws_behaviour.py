@@ -70,7 +70,9 @@ def test_unreachable_target_leaves_rotation_within_35_to_65_s(outage_runs, valid
 def test_requests_to_an_unreachable_target_fail_504_after_10_s(outage_runs, validation_report):
     latencies = pd.concat(
         [
-            r.requests[r.requests.outcome == "504 target_timeout"].eval("ended - arrived")
+            r.requests.query("outcome == '504 target_timeout' and arrived >= @OUTAGE_AT").eval(
+                "ended - arrived"
+            )
             for r in outage_runs
         ]
     )
