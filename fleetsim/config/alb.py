@@ -10,7 +10,7 @@ refuse is refused here with an error naming the field.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -26,15 +26,11 @@ REMOVED = {
     "time AWS takes to withdraw it from DNS (alb.dns_withdrawal_delay, default 150 s) plus what "
     "their clients do with the 60 s TTL (alb.clients: long_cache_share, long_cache, "
     "next_address_share, connect_timeout, keep_alive); see docs/alb.md",
-}
-
-REMOVED_FAILS_WHEN_SATURATED = (
-    "fails_when_saturated was removed: checks now go through the target's accept queue "
+    "alb.health_check.fails_when_saturated": "checks now go through the target's accept queue "
     "(through_queue: true, the default) and fail when it is full or no worker answers within "
     "timeout (fact sheet §8), which replaces fails_when_saturated: true; for the old default, "
-    "checks that never see the backlog, set through_queue: false"
-)
-"""The error for a scenario still using ``alb.health_check.fails_when_saturated``."""
+    "checks that never see the backlog, set through_queue: false; see docs/alb.md",
+}
 
 
 class HealthCheckConfig(Model):
@@ -61,13 +57,6 @@ class HealthCheckConfig(Model):
             "0 = checks cost nothing of the target's capacity"
         ),
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _removed_settings(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "fails_when_saturated" in data:
-            raise ValueError(REMOVED_FAILS_WHEN_SATURATED)
-        return data
 
     @model_validator(mode="after")
     def _timeout_below_interval(self) -> HealthCheckConfig:

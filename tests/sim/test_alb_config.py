@@ -33,7 +33,7 @@ def test_defaults_are_the_documented_ones():
 def test_the_removed_fails_when_saturated_points_to_through_queue(old):
     message = _error({"health_check": {"fails_when_saturated": old}})
     assert message.startswith(
-        "scenario: field 'alb.health_check': fails_when_saturated was removed"
+        "scenario: field 'alb.health_check.fails_when_saturated' was removed: checks now go"
     )
     assert "through_queue: false" in message and "§8" in message
 
