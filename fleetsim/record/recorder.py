@@ -97,6 +97,7 @@ class Recorder:
         self.lost_by_cause: dict[str, int] = {}
         self.session_rows = SessionLog()
         self.double_session_ends = 0
+        self.sessions_stale = 0
         # Launches during the run, one typed row each (request, InService, healthy, departure).
         self.launches = LaunchLedger()
         self.uploads_total = 0
@@ -211,6 +212,10 @@ class Recorder:
             key = str(row.cause or LostCause.UNKNOWN)
             self.lost_by_cause[key] = self.lost_by_cause.get(key, 0) + 1
         self.session_rows.append(row)
+
+    def session_stale(self) -> None:
+        """Count a session read back with an older value than its last write (a failover)."""
+        self.sessions_stale += 1
 
     def double_session_end(self) -> None:
         """Count a second end the model refused for a session that had already ended."""

@@ -55,7 +55,9 @@ class Summary(LaunchFigures):
 
     Session counts are by :class:`~fleetsim.record.outcomes.SessionOutcome`; ``failed_by_cause``
     is keyed by the failure cause (``"<status> <reason>"``), ``lost_by_cause`` by the
-    :class:`~fleetsim.record.outcomes.LostCause`. Quantiles come from the latency histogram.
+    :class:`~fleetsim.record.outcomes.LostCause`. ``sessions_stale`` is not an outcome: it counts
+    sessions a Redis failover rolled back to an older value that their user then read (such a
+    session goes on to its own outcome). Quantiles come from the latency histogram.
     """
 
     scenario: str
@@ -73,6 +75,7 @@ class Summary(LaunchFigures):
     sessions_abandoned: int
     sessions_active_at_end: int
     sessions_expired: int
+    sessions_stale: int
     lost_by_cause: dict[str, int]
     latency_mean_s: float
     latency_p50_s: float
@@ -144,6 +147,7 @@ class Result:
             "sessions_abandoned": outcomes.get(SessionOutcome.ABANDONED, 0),
             "sessions_active_at_end": outcomes.get(SessionOutcome.ACTIVE, 0),
             "sessions_expired": outcomes.get(SessionOutcome.EXPIRED, 0),
+            "sessions_stale": rec.sessions_stale,
             "lost_by_cause": dict(sorted(rec.lost_by_cause.items())),
             "latency_mean_s": rec.latency_total / rec.requests_ok if rec.requests_ok else math.nan,
             "latency_p50_s": rec.latency_quantile(0.50),

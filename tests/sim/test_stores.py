@@ -106,17 +106,15 @@ def test_a_saturated_node_queues_operations_fifo():
     assert store.access(inst, 10.0, False) == pytest.approx(0.101)
 
 
-def test_lag_window_loss_is_exactly_the_sessions_written_within_the_lag():
+def test_lag_window_loss_is_exactly_the_sessions_created_within_the_lag():
     store, env, _rec, zones = redis(
         replica_azs=["us-east-1b"], multi_az=True, replication_lag=1.0, latency_cross_az=0.002
     )
     # The replica trails by the configured lag plus half a cross-AZ round trip: 1.001 s.
     window = store.lag(store.replicas[0])
     assert window == pytest.approx(1.001)
-    sessions = [login(store, i, 0.0) for i in range(1, 7)]
     writes = [50.0, 98.0, 98.998, 99.0, 99.5, 100.0]
-    for session, t in zip(sessions, writes, strict=True):
-        session.written = t
+    sessions = [login(store, i, t) for i, t in enumerate(writes, start=1)]  # a login writes
     env.run(until=100.0)
     zones["us-east-1a"].set_up(False)
     lost = [s.id for s in sessions if s.lost == "store_failover"]
@@ -124,6 +122,41 @@ def test_lag_window_loss_is_exactly_the_sessions_written_within_the_lag():
     assert lost == in_window == [4, 5, 6]
     assert all(s.lost is None for s in sessions[:3])
     assert store.primary.az == "us-east-1b"
+
+
+def test_lag_window_keys_created_there_are_missing_and_keys_updated_there_stale():
+    # Fact sheet §8: a key created in the lag window is missing on the new primary; a key only
+    # updated there survives with its older value.
+    store, env, rec, zones = redis(
+        replica_azs=["us-east-1b"], multi_az=True, replication_lag=1.0, latency_cross_az=0.002
+    )
+    window = store.lag(store.replicas[0])  # 1.001 s: the failover comes at 100, window > 98.999
+    # (created, last written): 1-2 untouched since long before, 3-5 created in the window,
+    # 6-9 created long before and updated in the window.
+    times = [(10, 10), (10, 98.9), (99.0, 99.0), (99.5, 99.7), (100.0, 100.0)]
+    times += [(10, 99.0), (50, 99.5), (60, 100.0), (98.9, 99.2)]
+    sessions = []
+    for sid, (created, written) in enumerate(times, start=1):
+        session = login(store, sid, created)
+        session.written = written
+        session.touched = written
+        sessions.append(session)
+    env.run(until=100.0)
+    zones["us-east-1a"].set_up(False)
+    assert 100.0 - window < 99.0
+    lost = [s.id for s in sessions if s.lost == "store_failover"]
+    assert lost == [3, 4, 5]
+    assert sorted(store.data) == [1, 2, 6, 7, 8, 9]  # the updated keys survive
+    assert all(s.lost is None for s in sessions if s.id not in lost)
+    event = next(e for e in rec.events if e.kind == "store.primary_lost")
+    assert "3 created there lost, 4 updated there stale" in event.detail
+    # The user of an updated session reads it back once: one stale read each, counted once.
+    inst = FakeInstance("us-east-1b")
+    for session in sessions:
+        if session.lost is None:
+            assert store.check(session, inst) is None
+    assert store.check(sessions[5], inst) is None
+    assert rec.sessions_stale == 4
 
 
 def test_failover_timeline_follows_detection_promotion_and_dns():

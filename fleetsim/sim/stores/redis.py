@@ -12,10 +12,14 @@ primary endpoint for reads and writes (the usual session-store set-up), so:
 * **Replication** is asynchronous (§4): a replica trails the primary by ``replication_lag`` plus
   half a round trip between their AZs.
 * **Multi-AZ failover** (§4). When the primary's AZ fails and ``multi_az`` is on, the live replica
-  with the least lag is promoted. Every session written within that replica's lag before the loss
-  is lost (``store_failover``): the replica never saw that write. From the loss until detection +
-  promotion + client DNS refresh, every store operation fails ``500 store_unavailable``. A
-  replacement node comes back in the failed AZ ``node_replacement`` after the AZ recovers.
+  with the least lag is promoted. The writes within that replica's lag before the loss never
+  reached it (§8): a session *created* in that window has no key on the new primary and is lost
+  (``store_failover``); a session only *updated* in it survives with its older value, stale. The
+  application cannot tell a stale value from a current one, so the user carries on; the user's
+  first read of it after the failover is counted as a stale read (``sessions_stale``). From the
+  loss until detection + promotion + client DNS refresh, every store operation fails
+  ``500 store_unavailable``. A replacement node comes back in the failed AZ ``node_replacement``
+  after the AZ recovers.
 * **No failover** (no live replica, or ``multi_az`` off): the primary's loss loses every session
   (``store_down``); operations fail until the node is recreated, empty, ``node_replacement`` after
   its AZ recovers (§4: a whole-cluster failure recreates the nodes empty).
@@ -111,6 +115,8 @@ class RedisStore:
         self.down = False
         self.blocked_until = 0.0
         self.evicted = 0
+        # Sessions rolled back to an older value by a failover and not read since.
+        self._stale: set[int] = set()
         for zone in zones.values():
             zone.listeners.append(self._zone_changed)
 
@@ -137,12 +143,18 @@ class RedisStore:
         return session
 
     def check(self, session: Session, instance: Instance) -> str | None:
-        """Readable from any instance; the read refreshes its LRU position."""
+        """Readable from any instance; the read refreshes its LRU position.
+
+        The first read of a session a failover rolled back is counted as a stale read.
+        """
         try:
             self.data.move_to_end(session.id)
         except KeyError:
             # Every loss marks the session first, so this is a key deleted by another path.
             return "store_evicted"
+        if self._stale and session.id in self._stale:
+            self._stale.discard(session.id)
+            self.rec.session_stale()
         return None
 
     def forget(self, session: Session) -> None:
@@ -210,11 +222,7 @@ class RedisStore:
         if self.cfg.multi_az and candidates:
             best = min(candidates, key=self.lag)  # least replication lag is promoted (§4)
             window = self.lag(best)
-            lost = [s for s in self.data.values() if s.written > now - window]
-            for session in lost:
-                del self.data[session.id]
-                if not session.ended:
-                    self._mark(session, LostCause.STORE_FAILOVER, now)
+            lost, stale = self._lag_window(now - window, now)
             old = self.primary
             self.primary = best
             self.replicas = [n for n in self.nodes if n is not best]
@@ -227,8 +235,8 @@ class RedisStore:
                 SCOPE,
                 old.az,
                 None,
-                f"failover to {best.name} in {best.az}; {len(lost)} sessions written in the "
-                f"last {window:g} s lost",
+                f"failover to {best.name} in {best.az}; of the sessions written in the last "
+                f"{window:g} s, {lost} created there lost, {stale} updated there stale",
             )
             self.env.process(self._failover_timeline(best))
             return
@@ -242,6 +250,22 @@ class RedisStore:
         self.rec.event(
             now, "store.down", SCOPE, self.primary.az, None, f"{count} keys lost; no failover"
         )
+
+    def _lag_window(self, since: float, now: float) -> tuple[int, int]:
+        # Asynchronous replication (§8): the promoted replica never saw the writes after
+        # ``since``. A key created there is missing; a key only updated there keeps its older
+        # value. Returns (sessions lost, live sessions left stale).
+        lost = stale = 0
+        for session in [s for s in self.data.values() if s.written > since]:
+            if session.created > since:
+                del self.data[session.id]
+                if not session.ended:
+                    self._mark(session, LostCause.STORE_FAILOVER, now)
+                lost += 1
+            elif not session.ended and now - session.touched < self.timeout:
+                self._stale.add(session.id)
+                stale += 1
+        return lost, stale
 
     def fail_node(self, node: Node) -> None:
         """``node`` fails on its own (its AZ stays up); it is replaced after ``node_replacement``.
