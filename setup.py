@@ -44,6 +44,7 @@ COMPILED_MODULES = [
     "fleetsim/sim/faults.py",
     "fleetsim/sim/fleet.py",
     "fleetsim/sim/instance.py",
+    "fleetsim/sim/keepalive.py",
     "fleetsim/sim/stores/redis.py",
     "fleetsim/sim/target_group.py",
     "fleetsim/sim/traffic.py",

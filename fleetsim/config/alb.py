@@ -103,6 +103,16 @@ class AlbConfig(Model):
     stickiness: StickinessConfig = Field(default_factory=StickinessConfig)
     deregistration_delay: Duration = Field(300.0, ge=0, le=3600)  # default 300, 0–3600 (§1.2)
     idle_timeout: Duration = Field(60.0, ge=1, le=4000)  # idle_timeout.timeout_seconds 60 (§1.3)
+    target_keepalive_timeout: Duration = Field(
+        75.0,
+        gt=0,
+        le=86400,
+        description=(
+            "the targets' HTTP keep-alive timeout: an idle ALB-to-target connection closes after "
+            "it, and a draining target with open connections waits for it (§9.10). Default 75 s, "
+            "nginx's keepalive_timeout; AWS asks for more than idle_timeout"
+        ),
+    )
     slow_start: Duration = Field(
         0.0,
         ge=0,

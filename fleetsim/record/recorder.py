@@ -98,6 +98,7 @@ class Recorder:
         self.session_rows = SessionLog()
         self.double_session_ends = 0
         self.sessions_stale = 0
+        self.drain_times: list[float] = []
         # Launches during the run, one typed row each (request, InService, healthy, departure).
         self.launches = LaunchLedger()
         self.uploads_total = 0
@@ -220,6 +221,12 @@ class Recorder:
     def double_session_end(self) -> None:
         """Count a second end the model refused for a session that had already ended."""
         self.double_session_ends += 1
+
+    # --- load balancer -------------------------------------------------------------------
+
+    def target_drained(self, seconds: float) -> None:
+        """A target's deregistration completed ``seconds`` after it began (its drain time)."""
+        self.drain_times.append(seconds)
 
     # --- uploads -------------------------------------------------------------------------
 

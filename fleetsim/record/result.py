@@ -57,7 +57,9 @@ class Summary(LaunchFigures):
     is keyed by the failure cause (``"<status> <reason>"``), ``lost_by_cause`` by the
     :class:`~fleetsim.record.outcomes.LostCause`. ``sessions_stale`` is not an outcome: it counts
     sessions a Redis failover rolled back to an older value that their user then read (such a
-    session goes on to its own outcome). Quantiles come from the latency histogram.
+    session goes on to its own outcome). ``drains`` and ``drain_time_mean_s`` count the targets
+    whose deregistration completed and their mean drain time (NaN with none). Quantiles come
+    from the latency histogram.
     """
 
     scenario: str
@@ -83,6 +85,8 @@ class Summary(LaunchFigures):
     latency_p99_s: float
     uploads_total: int
     uploads_lost: int
+    drains: int
+    drain_time_mean_s: float
     instances_launched: int
     instance_hours: float
     cost_usd: float
@@ -155,6 +159,10 @@ class Result:
             "latency_p99_s": rec.latency_quantile(0.99),
             "uploads_total": rec.uploads_total,
             "uploads_lost": rec.uploads_lost,
+            "drains": len(rec.drain_times),
+            "drain_time_mean_s": (
+                sum(rec.drain_times) / len(rec.drain_times) if rec.drain_times else math.nan
+            ),
             "instances_launched": self.instances_launched,
             "instance_hours": sum(self.instance_seconds.values()) / 3600.0,
             "cost_usd": sum(self.cost_usd.values()),

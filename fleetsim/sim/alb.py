@@ -75,7 +75,6 @@ class LoadBalancer(Component):
         )
         self._zonal = not cfg.cross_zone
         self._direct = not cfg.enabled
-        self._lor = cfg.enabled and cfg.algorithm == "least_outstanding_requests"
         self.target_groups: list[TargetGroup] = []
         # Weighted target groups (a blue/green deploy): a share of new requests goes to the
         # second target group.
@@ -151,9 +150,7 @@ class LoadBalancer(Component):
             tg.on_failed(req, self._clock.now, NODE_DOWN)
 
     def finished(self, req: Request) -> None:
-        """A request has its outcome (ok or failed); least outstanding requests counts it."""
-        if not self._lor:
-            return
+        """A request has its outcome (ok or failed): its connection and LOR count are freed."""
         for tg in self.target_groups:
             if tg.finished(req):
                 return

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fleetsim.config.sampler import Uniforms
+from fleetsim.sim.keepalive import Connections
 
 if TYPE_CHECKING:
     from fleetsim.sim.instance import Instance
@@ -42,9 +43,11 @@ class Target:
         ramp_until: end of slow start; a target at or past it has full weight.
         skip_slow_start: registered in the first batch into an empty group (§1.2).
         pool: the pool whose routable set holds the target, if any.
+        conns: the load balancer's keep-alive connections to it (§9.10).
     """
 
     __slots__ = (
+        "conns",
         "failures",
         "instance",
         "outstanding",
@@ -56,8 +59,9 @@ class Target:
         "successes",
     )
 
-    def __init__(self, instance: Instance, state: str) -> None:
+    def __init__(self, instance: Instance, state: str, keepalive: float = 75.0) -> None:
         self.instance = instance
+        self.conns = Connections(keepalive)
         self.state = state
         self.successes = 0
         self.failures = 0

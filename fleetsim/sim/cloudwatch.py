@@ -15,8 +15,11 @@ The group's predefined metrics are built by :func:`group_metrics`:
 * ``CPUUtilization``: the average, over the period's one-second samples, of each instance's busy
   vCPU-seconds as a share of its vCPUs, across InService instances that are no longer warming
   up (§2.1, §2.7); the datapoint also carries the mean number of instances averaged.
-* ``RequestCountPerTarget``: requests that reached the load balancer during the period divided by
-  the mean number of InService instances (the ALB's Sum statistic, §1), always on 60 s periods.
+* ``RequestCountPerTarget``: requests the target group received during the period (routed to
+  one of its targets; not those that never reached a node or found no target) divided by the
+  mean number of its healthy targets, or of its registered targets while none is healthy
+  (CloudWatch's definition, ALB/load-balancer-cloudwatch-metrics.md; an average read with the
+  Sum statistic, §1.4), always on 60 s periods.
 
 Custom metrics are any object with ``sample(now)`` and ``close(start, end)`` given to
 :meth:`CloudWatch.add_metric`.
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from fleetsim.record.recorder import Recorder
     from fleetsim.sim.asg import AutoScalingGroup
     from fleetsim.sim.instance import Instance
+    from fleetsim.sim.target_group import TargetGroup
 
 DETAILED_PERIOD_S = 60.0  # detailed monitoring: 1-min datapoints (§2.11)
 BASIC_PERIOD_S = 300.0  # basic monitoring: 5-min datapoints, launch-template default (§2.11)
@@ -273,22 +277,29 @@ class GroupCpu:
 
 
 class GroupRequestCountPerTarget:
-    """``RequestCountPerTarget``: the period's requests over the mean InService count."""
+    """``RequestCountPerTarget``: the target group's requests over its mean healthy targets.
 
-    def __init__(self, asg: AutoScalingGroup, arrival_bins: list[int]) -> None:
-        self.asg = asg
-        self.bins = arrival_bins
+    Requests received by the target group divided by its healthy targets, or by its registered
+    targets when none is healthy (ALB/load-balancer-cloudwatch-metrics.md; §1.4).
+    """
+
+    def __init__(self, tg: TargetGroup) -> None:
+        self.tg = tg
+        self._received = tg.received
         self._targets = 0
         self._samples = 0
 
     def sample(self, now: float) -> None:
-        """Count the InService instances at ``now``."""
+        """Count the healthy targets at ``now`` (the registered ones if none is healthy)."""
         self._samples += 1
-        self._targets += len(self.asg.members("InService"))
+        healthy = self.tg.healthy_count()
+        self._targets += healthy if healthy else self.tg.registered_count()
 
     def close(self, start: float, end: float) -> tuple[float | None, float]:
-        """Return requests per target in ``[start, end)``; None without traffic or targets."""
-        requests = sum(self.bins[int(start) : int(end)])
+        """Return requests per target since the last close; None without traffic or targets."""
+        received = self.tg.received
+        requests = received - self._received
+        self._received = received
         targets = self._targets / self._samples if self._samples else 0.0
         self._targets = self._samples = 0
         # ALB metrics are sent only while traffic is flowing (§1).
@@ -300,13 +311,11 @@ class GroupRequestCountPerTarget:
 def group_metrics(
     cloudwatch: CloudWatch,
     asg: AutoScalingGroup,
-    rec: Recorder,
+    tg: TargetGroup,
     names: set[str],
 ) -> None:
-    """Register the group's predefined metrics that ``names`` asks for."""
+    """Register the predefined metrics of the group and its target group that ``names`` asks for."""
     if "CPUUtilization" in names:
         cloudwatch.add_metric("CPUUtilization", cloudwatch.ec2_period, GroupCpu(asg))
     if "RequestCountPerTarget" in names:
-        cloudwatch.add_metric(
-            "RequestCountPerTarget", ALB_PERIOD_S, GroupRequestCountPerTarget(asg, rec.arrival_bins)
-        )
+        cloudwatch.add_metric("RequestCountPerTarget", ALB_PERIOD_S, GroupRequestCountPerTarget(tg))

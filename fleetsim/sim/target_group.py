@@ -27,8 +27,13 @@ group does the rest (fact sheet §1; the full account is ``docs/alb.md``):
   target that refuses the connection: ``502 target_reset`` (§1.3, §1.4). A response not started
   within the load balancer's idle timeout: ``504 target_timeout`` at arrival + ``idle_timeout``;
   so are requests in flight on a target that went black (no RST, §8).
-* Deregistration (draining): no new requests; in-flight ones may finish until
-  ``deregistration_delay``, after which those left fail ``502 deregistration_timeout`` (§1.2).
+* Backend keep-alive (§9.10): the ALB reuses HTTP/1.1 connections to each target
+  (:mod:`fleetsim.sim.keepalive`); an idle one closes after ``target_keepalive_timeout``, and
+  an unhealthy target's idle connections are closed.
+* Deregistration (draining, §1.2, §9.10): no new requests; deregistration completes once no
+  request is in flight *and* no connection is open (the last idle one closes at its keep-alive
+  timeout), or at ``deregistration_delay``, when requests still running fail
+  ``502 deregistration_timeout``. Each drain's duration goes to the recorder.
 * ``enabled: false`` (no load balancer): clients reach the group's single instance directly
   (:meth:`TargetGroup.handle_direct`); nothing checks it and nothing drains.
 """
@@ -125,6 +130,11 @@ class TargetGroup(Component):
         # Requests in service, in routing (hence arrival) order, for the idle timeout.
         self._open: deque[Request] = deque()
         self._open_timer = False
+        self._keepalive = cfg.target_keepalive_timeout
+        #: Requests the group received (routed to one of its targets): RequestCountPerTarget.
+        self.received = 0
+        # Requests carried by a backend connection now (released when their outcome comes).
+        self._carried: set[Request] = set()
         self._on_routed = on_routed
         self.on_failed = on_failed
         self._direct = not cfg.enabled
@@ -163,6 +173,7 @@ class TargetGroup(Component):
             user.sticky = target
             user.sticky_until = now + self._sticky_s
         req.instance = target
+        self.received += 1
         if self._lor:
             self._count_routed(target)
         if not target.reachable:
@@ -173,7 +184,11 @@ class TargetGroup(Component):
             self._deliver(req, target)
 
     def _deliver(self, req: Request, target: Instance) -> None:
-        # Hand the request to its target and watch it for the idle timeout.
+        # Hand the request to its target over a keep-alive connection (§9.10) and watch it for
+        # the idle timeout.
+        if not self._direct:
+            self.targets[target].conns.take(self._clock.now)
+            self._carried.add(req)
         self._on_routed(req, target)
         if not req.done:
             self._open.append(req)
@@ -208,19 +223,33 @@ class TargetGroup(Component):
             pool.routed(target)
 
     def finished(self, req: Request) -> bool:
-        """Least outstanding requests: count a request's outcome; False if not routed here."""
+        """A request has its outcome: free its connection and LOR count; False if not ours."""
         inst = req.instance
         if inst is None:
             return True
         target = self.targets.get(cast("Instance", inst))
         if target is None:
             return False
-        pool = target.pool
-        if pool is None:
-            target.outstanding -= 1
-        else:
-            pool.finished(target)
+        if self._lor:
+            pool = target.pool
+            if pool is None:
+                target.outstanding -= 1
+            else:
+                pool.finished(target)
+        carried = self._carried
+        if req in carried:
+            # The response went back: the connection waits, idle, for the next request.
+            carried.remove(req)
+            target.conns.release(self._clock.now)
         return True
+
+    def _close_connection(self, req: Request) -> None:
+        # The ALB gave up on the response (504): that connection is closed, not reused.
+        if req in self._carried:
+            self._carried.remove(req)
+            target = self.targets.get(cast("Instance", req.instance))
+            if target is not None:
+                target.conns.drop()
 
     def _connect_timed_out(self, req: Request) -> None:
         self.on_failed(req, self._clock.now, "504 target_timeout")
@@ -251,6 +280,7 @@ class TargetGroup(Component):
                     # a black-holed target dropped it already).
                     cast("Instance", req.instance).leave_queue(req)
                 # In service, the target keeps working on it; the ALB has closed the connection.
+                self._close_connection(req)
                 self.on_failed(req, now, "504 target_timeout")
             open_.popleft()
         if open_:
@@ -303,7 +333,7 @@ class TargetGroup(Component):
             # Nothing checks it: clients use the instance as soon as it is in service.
             self.targets[inst] = Target(inst, "healthy")
             return
-        target = Target(inst, "healthy" if healthy else "initial")
+        target = Target(inst, "healthy" if healthy else "initial", self._keepalive)
         # Targets already healthy and the first batch into an empty group skip slow start (§1.2).
         if not self.targets:
             self._first_batch_at = now
@@ -329,16 +359,29 @@ class TargetGroup(Component):
 
     def _drain(self, target: Target, on_drained: Callable[[Instance], None]) -> Process:
         inst = target.instance
+        env = self.env
+        began = env.now
         # deregistration delay default 300 s (§1.2): in-flight requests may finish until then
-        deadline = self.env.now + self.cfg.deregistration_delay
-        # Polling once a second is cheap and keeps requests free of drain bookkeeping.
-        while inst.in_flight and self.env.now < deadline:
-            yield self.env.timeout(min(1.0, deadline - self.env.now))
+        deadline = began + self.cfg.deregistration_delay
+        while env.now < deadline:
+            if inst.in_flight:
+                # Polling once a second is cheap and keeps requests free of drain bookkeeping.
+                yield env.timeout(min(1.0, deadline - env.now))
+                continue
+            # Nothing in flight: done once the last keep-alive connection has closed (§9.10).
+            # A stopped instance or a dead process holds none.
+            live = inst.state == "running" and inst.app_up
+            closes = target.conns.closes_at() if live else env.now
+            if closes <= env.now:
+                break
+            yield env.timeout(min(closes, deadline) - env.now)
         if inst.in_flight:
-            # Delay expired with requests still running: 502 (§1.4).
+            # Delay expired with requests still running: 502 (§1.4, §9.10).
             inst.fail_in_flight("502 deregistration_timeout")
         del self.targets[inst]
-        self.log("target.unused", inst.az, inst.name)
+        took = env.now - began
+        self.rec.target_drained(took)
+        self.log("target.unused", inst.az, inst.name, f"deregistered after {took:.6g} s")
         on_drained(inst)
 
     def set_health(self, inst: Instance, state: str) -> None:
@@ -356,6 +399,8 @@ class TargetGroup(Component):
             target.ramp_until = now + self._slow_start
         elif state != "healthy":
             target.ramp_until = 0.0  # becoming unhealthy ends slow start (§1.2)
+        if state == "unhealthy":
+            target.conns.close_idle()  # connections to unhealthy targets are closed (§9.10)
         inst = target.instance
         self.log(f"target.{state}", inst.az, inst.name)
         self._rebuild()
@@ -430,6 +475,10 @@ class TargetGroup(Component):
     def healthy_count(self) -> int:
         """Number of targets currently ``healthy``."""
         return sum(1 for t in self.targets.values() if t.state == "healthy")
+
+    def registered_count(self) -> int:
+        """Number of registered targets (not draining)."""
+        return sum(1 for t in self.targets.values() if t.state in _ROUTABLE_STATES)
 
     def host_counts(self) -> dict[str, tuple[int, int]]:
         """``HealthyHostCount`` and ``UnHealthyHostCount`` now, per AZ (for CloudWatch)."""

@@ -85,7 +85,7 @@ class World:
         self.asg, self.tg = self.fleet.add_group(sc.asg)
         self.cloudwatch = CloudWatch(env, rec, sc.asg.monitoring)
         # The group's metrics exist before the policies that alarm on them.
-        group_metrics(self.cloudwatch, self.asg, rec, {p.metric for p in sc.asg.policies})
+        group_metrics(self.cloudwatch, self.asg, self.tg, {p.metric for p in sc.asg.policies})
         self.scaling = ScalingPolicies(env, sc.asg, self.asg, self.cloudwatch)
         spot = sc.instance.spot
         self.spot = SpotMarket(env, rec, spot, self.asg, streams.stream) if spot else None

@@ -94,23 +94,35 @@ def test_missing_datapoints_do_not_breach():
     assert alarm.state == "OK"
 
 
-class _Asg:
-    def __init__(self, n):
-        self.n = n
+class _Tg:
+    def __init__(self, healthy, registered):
+        self.received = 0
+        self.healthy = healthy
+        self.registered = registered
 
-    def members(self, *states):
-        return [object()] * self.n
+    def healthy_count(self):
+        return self.healthy
+
+    def registered_count(self):
+        return self.registered
 
 
-def test_request_count_per_target_is_sum_over_targets_and_absent_without_traffic():
-    bins = [0] * 200
-    for t in range(60, 120):
-        bins[t] = 10  # 600 requests in [60, 120)
-    src = GroupRequestCountPerTarget(_Asg(4), bins)
+def test_request_count_per_target_is_received_requests_over_healthy_targets():
+    # CloudWatch's definition (§1.4; ALB/load-balancer-cloudwatch-metrics.md): the requests the
+    # target group received over its healthy targets, or its registered ones if none is healthy.
+    tg = _Tg(healthy=4, registered=6)
+    src = GroupRequestCountPerTarget(tg)
     for t in range(60):
         src.sample(t)
     # ALB metrics are sent only while traffic flows (§1): no requests, no datapoint.
     assert src.close(0, 60) == (None, 4.0)
     for t in range(60, 120):
+        tg.received += 10  # 600 requests routed to targets in [60, 120)
+        tg.healthy = 4 if t < 90 else 2  # half the minute on 4 healthy targets, half on 2
         src.sample(t)
-    assert src.close(60, 120) == (150.0, 4.0)
+    assert src.close(60, 120) == (200.0, 3.0)  # 600 / 3 targets on average
+    tg.healthy = 0  # none healthy: divided by the 6 registered targets
+    for t in range(120, 180):
+        tg.received += 1
+        src.sample(t)
+    assert src.close(120, 180) == (10.0, 6.0)
