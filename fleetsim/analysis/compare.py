@@ -45,6 +45,12 @@ Source = str | Path | dict[str, Any] | list[str | Path]
 
 #: Summary keys shown by default when variants are put side by side.
 HEADLINE = [
+    "users_total",
+    "users_affected",
+    "users_left_early",
+    "actions_total",
+    "actions_failed",
+    "actions_abandoned",
     "requests_total",
     "requests_failed",
     "failed_ratio",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -104,6 +105,29 @@ class Scenario(Model):
                     "traffic.mix; with a mix, set the write weight in traffic.mix.write instead "
                     "and remove write_fraction"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _sessions_need_stickiness(self) -> Scenario:
+        # A warning, not an error: a scenario may show the trap on purpose. Defaults are AWS's
+        # (stickiness off, §1.2) and the framework's (sessions in instance memory), so a
+        # minimal scenario falls into it without a word.
+        sessions = self.state.sessions
+        if (
+            sessions in ("instance_memory", "instance_disk")
+            and self.alb.enabled
+            and not self.alb.stickiness.enabled
+            and self.asg.max_size > 1
+        ):
+            warnings.warn(
+                f"state.sessions is {sessions} but alb.stickiness.enabled is false: the load "
+                "balancer spreads each user's requests over the instances, so most of them "
+                "find no session and users keep losing theirs; set alb.stickiness.enabled: "
+                "true, or keep sessions outside the instances (state.sessions: redis, "
+                "dynamodb or ideal)",
+                UserWarning,
+                stacklevel=2,
+            )
         return self
 
     @model_validator(mode="after")

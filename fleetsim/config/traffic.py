@@ -62,8 +62,9 @@ class RequestMix(Model):
 
     A ``write`` changes the session (written to an external store); an ``upload`` stores a file
     (see ``state.uploads``) and writes the session; a ``page`` only reads it. The worker is held
-    while the payload streams at the client's bandwidth, without using CPU. A failed request is
-    retried (or reloaded) as the same kind; the next kind is drawn after a success.
+    while the payload streams at the client's bandwidth, without using CPU. Each user's kinds are
+    drawn with the user's plan, at arrival; a failed request is retried (or reloaded) as the same
+    kind.
     """
 
     login: RequestKind = Field(
@@ -92,8 +93,9 @@ class TrafficConfig(Model):
 
     Users arrive as sessions in a non-homogeneous Poisson process whose rate is the shape's demand
     divided by the mean number of requests per session, so that once sessions are under way the
-    request rate follows the shape. Each session makes its requests one after another, with a
-    think time between a response and the next request.
+    request rate follows the shape. Each user arrives with a plan — its number of actions
+    (``requests_per_session``, the first one the login), the think time before each and, with a
+    mix, each one's kind — and makes them one after another, each after the previous response.
     """
 
     shape: Shape = Field(default_factory=lambda: ConstantShape(rate=50.0))
@@ -104,6 +106,14 @@ class TrafficConfig(Model):
     )
     relogin_probability: float = Field(
         0.8, ge=0, le=1, description="chance a user whose session was lost logs in again"
+    )
+    session_work_actions: int = Field(
+        2,
+        ge=0,
+        description=(
+            "actions whose work a session holds (a cart, a form in progress): after losing "
+            "it the user logs in again and redoes the last ones served in it, at most this many"
+        ),
     )
     retries: RetryConfig = Field(default_factory=lambda: RetryConfig())
     upload_fraction: float = Field(

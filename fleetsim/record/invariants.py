@@ -2,14 +2,16 @@
 
 Every request ends in exactly one outcome (or is still in flight when the run stops); every
 session ends exactly once (completed, lost with a cause, abandoned, expired, or active at the
-end). A run whose ledger does not balance raises :class:`InvariantError` instead of returning a
-Result.
+end); every user's visit ends once (completed, left early, or active at the end) and every
+action a user planned ends once (served, failed, abandoned, or pending at the end). A run whose
+ledger does not balance raises :class:`InvariantError` instead of returning a Result.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fleetsim.record.outcomes import UserOutcome
 from fleetsim.record.recorder import Recorder
 
 
@@ -61,7 +63,38 @@ def check_ledger(rec: Recorder) -> list[Check]:
             f"{rec.lost_by_cause} vs {outcomes.get('lost', 0)}",
         ),
     ]
-    return checks
+    return checks + _user_checks(rec)
+
+
+def _user_checks(rec: Recorder) -> list[Check]:
+    # Every planned action ends once; every user's visit ends once (or is active at the end).
+    users = rec.user_outcomes
+    ended = sum(users.values())
+    left = users.get(UserOutcome.LEFT_FAILURES, 0) + users.get(UserOutcome.LEFT_LOST_SESSION, 0)
+    actions = rec.actions_served + rec.actions_failed + rec.actions_abandoned + rec.actions_pending
+    return [
+        Check(
+            "actions: total = served + failed + abandoned + pending at end",
+            rec.actions_total == actions,
+            f"{rec.actions_total} vs {rec.actions_served} + {rec.actions_failed} + "
+            f"{rec.actions_abandoned} + {rec.actions_pending}",
+        ),
+        Check(
+            "users: total = completed + left early + active at end",
+            rec.users_total == ended,
+            f"{rec.users_total} vs {users}",
+        ),
+        Check(
+            "users: each who left early failed the action they were trying",
+            rec.actions_failed == left,
+            f"{rec.actions_failed} vs {left}",
+        ),
+        Check(
+            "users: turned away and affected are among the users",
+            rec.users_turned_away <= left and rec.users_affected <= rec.users_total,
+            f"{rec.users_turned_away} <= {left}, {rec.users_affected} <= {rec.users_total}",
+        ),
+    ]
 
 
 def assert_ledger(rec: Recorder) -> list[Check]:

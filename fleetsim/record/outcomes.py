@@ -1,4 +1,4 @@
-"""The vocabulary of the ledger: how a session ends, why one was lost, how a request ended.
+"""The vocabulary of the ledger: how sessions, visits and requests end; why sessions are lost.
 
 Every value is a ``StrEnum``: it compares, hashes and formats as its plain string, so the recorded
 rows, the summary's keys and the frames hold exactly the strings they always held, while the code
@@ -18,6 +18,15 @@ class SessionOutcome(StrEnum):
     ABANDONED = "abandoned"  # the user gave up after consecutive failures
     EXPIRED = "expired"  # idle past ``state.session_timeout``
     ACTIVE = "active"  # still running when the run ended
+
+
+class UserOutcome(StrEnum):
+    """How a user's visit ended (the users ledger)."""
+
+    COMPLETED = "completed"  # every planned action was served
+    LEFT_FAILURES = "left_failures"  # gave up after ``abandon_after_failures`` failures in a row
+    LEFT_LOST_SESSION = "left_lost_session"  # lost the session and did not log in again
+    ACTIVE = "active"  # still in progress when the run ended
 
 
 class LostCause(StrEnum):

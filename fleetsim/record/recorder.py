@@ -99,6 +99,18 @@ class Recorder:
         self.double_session_ends = 0
         self.sessions_stale = 0
         self.drain_times: list[float] = []
+
+        # Users and their planned actions (the demand, identical across variants of a seed).
+        self.users_total = 0
+        self.user_outcomes: dict[str, int] = {}
+        self.users_affected = 0
+        self.users_turned_away = 0
+        self.actions_total = 0
+        self.actions_served = 0
+        self.actions_failed = 0
+        self.actions_abandoned = 0
+        self.actions_pending = 0
+        self.actions_redone = 0
         # Launches during the run, one typed row each (request, InService, healthy, departure).
         self.launches = LaunchLedger()
         self.uploads_total = 0
@@ -227,6 +239,48 @@ class Recorder:
     def target_drained(self, seconds: float) -> None:
         """A target's deregistration completed ``seconds`` after it began (its drain time)."""
         self.drain_times.append(seconds)
+
+    # --- users and their actions --------------------------------------------------------
+
+    def user_arrived(self, actions: int) -> None:
+        """Count a user arriving with a plan of ``actions`` actions."""
+        self.users_total += 1
+        self.actions_total += actions
+
+    def action_served(self) -> None:
+        """Count a planned action served."""
+        self.actions_served += 1
+
+    def action_redone(self) -> None:
+        """Count an action served again because a lost session held its work."""
+        self.actions_redone += 1
+
+    def user_ended(
+        self,
+        outcome: str,
+        failed: int,
+        abandoned: int,
+        pending: int,
+        turned_away: bool,
+        affected: bool,
+    ) -> None:
+        """Record how a user's visit ended and what became of its unserved actions.
+
+        Args:
+            outcome: a :class:`~fleetsim.record.outcomes.UserOutcome`.
+            failed: actions the user tried and gave up on.
+            abandoned: actions the user never tried because they left.
+            pending: actions not ended when the run stopped.
+            turned_away: the user never obtained a session.
+            affected: the user saw a failure or lost a session.
+        """
+        outcomes = self.user_outcomes
+        outcomes[str(outcome)] = outcomes.get(str(outcome), 0) + 1
+        self.actions_failed += failed
+        self.actions_abandoned += abandoned
+        self.actions_pending += pending
+        self.users_turned_away += int(turned_away)
+        self.users_affected += int(affected)
 
     # --- uploads -------------------------------------------------------------------------
 

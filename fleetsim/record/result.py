@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from fleetsim.record.alb_metrics import alb_metrics_frame
 from fleetsim.record.costs import CostItem, cost_usd
 from fleetsim.record.invariants import Check
 from fleetsim.record.launches import LaunchFigures
-from fleetsim.record.outcomes import SessionOutcome
+from fleetsim.record.outcomes import SessionOutcome, UserOutcome
 from fleetsim.record.recorder import LATENCY_WINDOW_S, Recorder, hist_quantile
 from fleetsim.record.rows import EventRow, RequestRow, SessionRow
 
@@ -50,7 +50,30 @@ def _cause_column(cause: str) -> str:
     return "failed_" + cause.replace(" ", "_")
 
 
-class Summary(LaunchFigures):
+class UserFigures(TypedDict):
+    """What became of the users and of the actions they planned (part of :class:`Summary`).
+
+    The plans are drawn when each user arrives, so two variants on one seed share
+    ``users_total`` and ``actions_total``; see docs/model.md for each key's definition.
+    """
+
+    users_total: int
+    users_completed: int
+    users_affected: int
+    users_turned_away: int
+    users_left_early: int
+    users_left_early_failures: int
+    users_left_early_lost_session: int
+    users_active_at_end: int
+    actions_total: int
+    actions_served: int
+    actions_failed: int
+    actions_abandoned: int
+    actions_pending_at_end: int
+    actions_redone: int
+
+
+class Summary(LaunchFigures, UserFigures):
     """The headline figures of one run, as :meth:`Result.summary` returns them (JSON-ready).
 
     Session counts are by :class:`~fleetsim.record.outcomes.SessionOutcome`; ``failed_by_cause``
@@ -139,6 +162,7 @@ class Result:
             "scenario": self.name,
             "seed": self.seed,
             "duration_s": float(self.scenario["duration"]),
+            **self._user_figures(),
             "requests_total": total,
             "requests_ok": rec.requests_ok,
             "requests_failed": rec.requests_failed,
@@ -168,6 +192,28 @@ class Result:
             "cost_usd": sum(self.cost_usd.values()),
             **self._launch_figures(),
             "invariants_ok": all(c.ok for c in self.checks),
+        }
+
+    def _user_figures(self) -> UserFigures:
+        rec = self.recorder
+        users = rec.user_outcomes
+        failures = users.get(UserOutcome.LEFT_FAILURES, 0)
+        lost = users.get(UserOutcome.LEFT_LOST_SESSION, 0)
+        return {
+            "users_total": rec.users_total,
+            "users_completed": users.get(UserOutcome.COMPLETED, 0),
+            "users_affected": rec.users_affected,
+            "users_turned_away": rec.users_turned_away,
+            "users_left_early": failures + lost,
+            "users_left_early_failures": failures,
+            "users_left_early_lost_session": lost,
+            "users_active_at_end": users.get(UserOutcome.ACTIVE, 0),
+            "actions_total": rec.actions_total,
+            "actions_served": rec.actions_served,
+            "actions_failed": rec.actions_failed,
+            "actions_abandoned": rec.actions_abandoned,
+            "actions_pending_at_end": rec.actions_pending,
+            "actions_redone": rec.actions_redone,
         }
 
     def _launch_figures(self) -> LaunchFigures:

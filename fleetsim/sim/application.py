@@ -7,10 +7,16 @@ expired one is ended, and the user logs in again or leaves), may carry an upload
 accepted by the instance. A gray failure of the instance's AZ (:class:`~fleetsim.sim.zones.Zone`'s
 ``degradation``) drops the request unanswered or adds its latency.
 
-It also holds the users' reaction to each response: a served request ends the session after the
-user's last action or schedules the next one after a think time; a failed one is retried, or the
-user abandons after ``abandon_after_failures`` failures in a row. Sessions still active at the end
-are closed by :meth:`Application.close`.
+It also holds the users' reaction to each response and their ledger. Each user arrives with a
+plan of actions (:class:`~fleetsim.sim.traffic.Traffic` draws it); the first action logs in. A
+served action moves the user on to the next one after its planned think time, or ends the visit
+after the last. A failed request is retried by the client, then by the user after a think time;
+after ``abandon_after_failures`` failures in a row the user leaves: the action being tried is
+``failed``, the rest of the plan ``abandoned``. A request that finds its session gone is answered
+with the login page: the user leaves (``relogin_probability``), or logs in again — a real login
+request — then redoes the work the session held (the last ``session_work_actions`` actions served
+in it, at most) and tries the action again. :meth:`Application.close` ends the sessions and
+visits still in progress when the clock stops (their actions are ``pending_at_end``).
 
 The per-request methods (``routed``, ``served``, ``failed``) are on the hot path and compiled by
 mypyc in the fast build.
@@ -18,13 +24,15 @@ mypyc in the fast build.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from fleetsim.config.sampler import Uniforms
 from fleetsim.config.state import StateConfig
 from fleetsim.config.traffic import TrafficConfig
+from fleetsim.record.outcomes import UserOutcome
 from fleetsim.sim.component import Component
-from fleetsim.sim.entities import Request, Session, User
+from fleetsim.sim.entities import ACTION, GONE, LOGIN, REDO, RELOGIN, Request, Session, User
 from fleetsim.sim.mix import WRITING, RequestMixer
 
 if TYPE_CHECKING:
@@ -50,7 +58,7 @@ class Application(Component):
         rec: the run's recorder.
         streams: the run's named random streams.
         state: session settings (timeout, write fraction).
-        traffic: the users' settings (uploads, re-login, abandon, request mix).
+        traffic: the users' settings (uploads, re-login, lost work, abandon, request mix).
         store: where sessions live.
         uploads: where uploads live.
         zones: the AZs (a gray failure is on the instance's zone).
@@ -78,12 +86,14 @@ class Application(Component):
         self.uploads = uploads
         self.zones = zones
         self.sessions: dict[int, Session] = {}
+        self.users: dict[int, User] = {}  # users whose visit is in progress
         self._next_session = 0
         self._timeout = state.session_timeout
         self._write_fraction = state.write_fraction
         self._upload_fraction = traffic.upload_fraction
         self._relogin_probability = traffic.relogin_probability
         self._abandon_after = traffic.abandon_after_failures
+        self._work_actions = traffic.session_work_actions
         self._writes = Uniforms(self.stream("state.writes"))
         self._upload_draws = Uniforms(self.stream("traffic.uploads"))
         mix = traffic.mix
@@ -96,9 +106,29 @@ class Application(Component):
         self.traffic = traffic
 
     @property
-    def mixed(self) -> bool:
-        """True when each request draws its kind from a mix (send it with :meth:`send_mixed`)."""
-        return self._mix is not None
+    def next_kind(self) -> Callable[[], str] | None:
+        """With a request mix, the draw of a planned action's kind (for users' plans), else None."""
+        return None if self._mix is None else self._mix.next_kind
+
+    # --- users ---------------------------------------------------------------------------
+
+    def arrived(self, user: User) -> None:
+        """A user arrived with its plan: count it and its actions."""
+        self.users[user.id] = user
+        self.rec.user_arrived(user.actions)
+
+    def _leave(self, user: User, outcome: str) -> None:
+        # The user gives up: the action being tried failed, the rest of the plan is abandoned.
+        self.end_session(user, "abandoned")
+        self._visit_ended(user, outcome, 1, user.actions - user.done - 1, 0)
+
+    def _visit_ended(
+        self, user: User, outcome: str, failed: int, abandoned: int, pending: int
+    ) -> None:
+        user.step = GONE
+        del self.users[user.id]
+        turned_away = failed > 0 and user.sessions == 0
+        self.rec.user_ended(outcome, failed, abandoned, pending, turned_away, user.affected)
 
     # --- sessions ------------------------------------------------------------------------
 
@@ -109,6 +139,8 @@ class Application(Component):
         if isinstance(session, str):
             return session
         user.session = session
+        user.sessions += 1
+        user.work = 0
         self.sessions[session.id] = session
         self.rec.session_created()
         return None
@@ -137,21 +169,44 @@ class Application(Component):
             at = session.touched + self._timeout
         if outcome in ("completed", "expired"):
             self.store.forget(session)
+        elif outcome == "lost":
+            user.affected = True
         session.end(self.rec, at, outcome, cause)
         del self.sessions[session.id]
         user.session = None
 
     def close(self) -> None:
-        """End every session still active when the clock stops."""
+        """End every session and every visit still in progress when the clock stops."""
         for session in list(self.sessions.values()):
             self.end_session(session.user, "active")
+        for user in list(self.users.values()):
+            self._visit_ended(user, UserOutcome.ACTIVE, 0, 0, user.actions - user.done)
 
     # --- a routed request meets its session (hot path) -----------------------------------
 
-    def send_mixed(self, req: Request) -> None:
-        """Draw the request's kind from the mix, then send it to the load balancer."""
-        assert self._mix is not None
-        self._mix.assign(req)
+    def send(self, req: Request) -> None:
+        """Say what the user's request is for (and its kind, with a mix); send it to the ALB.
+
+        Without a session the user logs in (the first planned action, or again after losing
+        one); then redoes the work a lost session held; then tries the next planned action.
+        """
+        user = req.user
+        if user.done == 0:
+            step = LOGIN  # (its session may exist: a login processed whose response failed)
+        elif user.session is None:
+            step = RELOGIN
+        elif user.redo > 0:
+            step = REDO
+        else:
+            step = ACTION
+        user.step = step
+        mixer = self._mix
+        if mixer is not None:
+            kinds = user.kinds
+            if step == ACTION and kinds is not None:
+                mixer.prepare(req, kinds[user.done])
+            else:
+                mixer.prepare(req, "write" if step == REDO else "login")
         self.lb.handle(req)
 
     def routed(self, req: Request, inst: Instance) -> None:
@@ -179,32 +234,34 @@ class Application(Component):
                 return
             req.extra += cost
         if session is None:
-            if user.remaining > 0 and (cause := self._login(user, inst)) is not None:
+            if (cause := self._login(user, inst)) is not None:
                 self.failed(req, now, cause)
                 return
-        elif not self._session_found(req, session, inst, now, write):
-            return
-        if user.session is not None:
-            user.session.requests += 1
-        if mixer is not None:
-            if req.kind == "upload":
-                req.upload = True
-                req.extra += self.uploads.latency
-        else:
-            share = self._upload_fraction
-            if share and self._upload_draws() < share:
-                req.upload = True
-                req.extra += self.uploads.latency
+        elif not self._session_found(user, session, inst, now, write):
+            # Gone: the application answers with its login page (the action is not done).
+            session = None
+        session = user.session
+        if session is not None:
+            session.requests += 1
+            if mixer is not None:
+                if req.kind == "upload":
+                    req.upload = True
+                    req.extra += self.uploads.latency
+            else:
+                share = self._upload_fraction
+                if share and self._upload_draws() < share:
+                    req.upload = True
+                    req.extra += self.uploads.latency
         if gray is not None:
             req.extra += gray.added_latency
         inst.accept(req)
 
     def _session_found(
-        self, req: Request, session: Session, inst: Instance, now: float, write: bool
+        self, user: User, session: Session, inst: Instance, now: float, write: bool
     ) -> bool:
-        # The user's session is still there (touch it), or is gone: the user logs in again or
-        # leaves. False if the request failed meanwhile (the new login was refused).
-        # Order matters: data the store destroyed, then idle expiry, then where it lives.
+        # The user's session is still there (touch it), or is gone: end it, and the work it
+        # held is to be redone after the user logs in again. Order matters: data the store
+        # destroyed, then idle expiry, then where it lives.
         cause = session.lost
         if cause is None:
             cause = "expired" if now - session.touched >= self._timeout else None
@@ -215,18 +272,13 @@ class Application(Component):
             if write:
                 session.written = now
             return True
-        user = req.user
         if cause == "expired":
             self.end_session(user, "expired")
         else:
             self.end_session(user, "lost", cause)
-        if self._relogin.random() < self._relogin_probability:
-            if (cause := self._login(user, inst)) is not None:
-                self.failed(req, now, cause)
-                return False
-        else:
-            user.remaining = 0  # sees the login page and leaves
-        return True
+        user.redo = min(self._work_actions, user.redo + user.work)
+        user.work = 0
+        return False
 
     # --- the user: reaction to each response (hot path) ----------------------------------
 
@@ -237,24 +289,45 @@ class Application(Component):
             self.uploads.stored(cast("Instance", req.instance))
         self.lb.finished(req)
         user = req.user
+        step = user.step
+        if step == GONE:
+            return
         user.failures = 0
-        user.kind = None  # the next request is a new draw from the mix
-        user.remaining -= 1
-        if user.remaining <= 0:
-            self.end_session(user, "completed")
-        else:
-            self.traffic.think_then_send(user)
+        if user.session is None:
+            # The session was gone and the answer was the login page: log in again, or leave.
+            if self._relogin.random() < self._relogin_probability:
+                self.traffic.think_then_send(user)
+            else:
+                self._leave(user, UserOutcome.LEFT_LOST_SESSION)
+            return
+        if step == REDO:
+            user.redo -= 1
+            user.work += 1
+            self.rec.action_redone()
+        elif step != RELOGIN:
+            # A planned action is done (the first one is the login, which holds no work).
+            user.done += 1
+            self.rec.action_served()
+            if step == ACTION:
+                user.work += 1
+            if user.done >= user.actions:
+                self.end_session(user, "completed")
+                self._visit_ended(user, UserOutcome.COMPLETED, 0, 0, 0)
+                return
+            self.traffic.send_after(user.thinks[user.done - 1], user)
+            return
+        self.traffic.think_then_send(user)
 
     def failed(self, req: Request, now: float, cause: str) -> None:
-        """The request failed with ``cause``: the user retries later or gives up."""
+        """The request failed with ``cause``: the client or the user retries, or the user leaves."""
         req.fail(self.rec, now, cause)
         self.lb.finished(req)
         user = req.user
-        if user.remaining <= 0 or self.traffic.retry_later(req):
+        if user.step == GONE or self.traffic.retry_later(req):
             return
         user.failures += 1
+        user.affected = True
         if user.failures >= self._abandon_after:
-            self.end_session(user, "abandoned")
-            user.remaining = 0
+            self._leave(user, UserOutcome.LEFT_FAILURES)
         else:
             self.traffic.think_then_send(user)

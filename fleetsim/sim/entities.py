@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 
 _OK: Final = RequestOutcome.OK.value  # the plain string, as the requests frame holds it
 
+# What a user's request is for (User.step): a planned action (the first one logs in), or a
+# reaction to a lost session (logging in again, redoing the work the session held).
+LOGIN: Final = 0
+ACTION: Final = 1
+RELOGIN: Final = 2
+REDO: Final = 3
+GONE: Final = 4  # the user's visit has ended: a late response changes nothing
+
 
 class Host:
     """The instance a request, a session or a sticky user points at, as far as they know it.
@@ -102,38 +110,73 @@ class Session:
 
 
 class User:
-    """One visitor: makes a number of requests, one at a time, with think time between them.
+    """One visitor with a plan of actions, made one at a time with think time between them.
+
+    The plan (how many actions, the think time before each, with a request mix each one's kind)
+    is drawn when the user arrives, so it does not depend on what happens during the run: two
+    variants on one seed face the same users with the same plans. The first action is the
+    login. Requests that are not planned actions — client retries, a login after a lost
+    session, the actions redone because a lost session held their work — are reactions.
 
     Attributes:
         id: unique within a run.
-        remaining: requests still to make (a failed request is retried, so it does not count).
+        actions: the planned actions.
+        done: planned actions served so far (the index of the one being tried).
+        thinks: think time before each planned action after the first (``thinks[k - 1]``
+            before action ``k``).
+        kinds: with a request mix, each planned action's kind (``login`` first), else None.
         session: the current session, or None before login.
+        sessions: sessions the user has obtained (0: never logged in).
+        step: what the request in flight is for (``LOGIN``, ``ACTION``, ``RELOGIN``, ``REDO``),
+            or ``GONE`` once the visit has ended.
+        redo: actions to redo before the planned one, because a lost session held their work.
+        work: actions served in the current session since its login (the work it holds).
+        affected: the user saw a failure or lost a session.
         sticky: the target named by the user's stickiness cookie, if any.
         sticky_until: simulated time the cookie expires.
-        failures: consecutive failed requests.
-        kind: with a request mix, the kind of request being tried (kept across its retries).
+        failures: consecutive failures the user has seen.
         client: how the user's client reaches the ALB's nodes (drawn at its first request).
     """
 
     __slots__ = (
+        "actions",
+        "affected",
         "client",
+        "done",
         "failures",
         "id",
-        "kind",
-        "remaining",
+        "kinds",
+        "redo",
         "session",
+        "sessions",
+        "step",
         "sticky",
         "sticky_until",
+        "thinks",
+        "work",
     )
 
-    def __init__(self, uid: int, requests: int) -> None:
+    def __init__(
+        self,
+        uid: int,
+        actions: int,
+        thinks: list[float] | None = None,
+        kinds: list[str] | None = None,
+    ) -> None:
         self.id = uid
-        self.remaining = requests
+        self.actions = actions
+        self.done = 0
+        self.thinks: list[float] = [] if thinks is None else thinks
+        self.kinds = kinds
         self.session: Session | None = None
+        self.sessions = 0
+        self.step = LOGIN
+        self.redo = 0
+        self.work = 0
+        self.affected = False
         self.sticky: Host | None = None
         self.sticky_until = 0.0
         self.failures = 0
-        self.kind: str | None = None  # with a request mix: the kind being tried (kept on retry)
         self.client: Client | None = None
 
 

@@ -1,8 +1,10 @@
 """The request mix: which kind each request is, its CPU time and its payload transfer.
 
-With ``traffic.mix`` every session opens with a ``login``; each later request is a ``page``, a
-``write`` or an ``upload``, drawn by weight from a stream of its own (``traffic.mix``), so two
-variants of a scenario ask for the same kinds in the same order (common random numbers). A kind
+With ``traffic.mix`` every user's first action is a ``login``; each later planned action is a
+``page``, a ``write`` or an ``upload``, drawn by weight from a stream of its own (``traffic.mix``)
+when the user arrives (it is part of the user's plan), so two variants of a scenario ask for the
+same kinds (common random numbers). A login after a lost session is a ``login``; an action redone
+because a lost session held its work is a ``write`` (it puts that work back). A kind
 with its own ``cpu_time`` draws it from its own stream (``traffic.mix.<kind>.cpu``); otherwise
 the instance draws the application's ``app.cpu_time`` as without a mix. The payload streams
 between the worker and the client at the client's bandwidth: it holds the worker without using
@@ -57,25 +59,12 @@ class RequestMixer:
             )
 
     def next_kind(self) -> str:
-        """Draw the kind of a session's next request after its login."""
+        """Draw the kind of a planned action after the login (at the user's arrival)."""
         u = self._draws()
         for kind, edge in zip(KINDS, self._cum, strict=True):
             if u < edge:
                 return kind
         return KINDS[-1]
-
-    def assign(self, req: Request) -> None:
-        """Decide the kind of a new request (or retry) and prepare it.
-
-        A user without a session logs in; a user retrying a failed request asks for the same
-        kind again; otherwise the kind is a fresh draw (the user's kind is cleared on success).
-        """
-        user = req.user
-        kind: str | None = "login" if user.session is None else user.kind
-        if kind is None:
-            kind = self.next_kind()
-        user.kind = kind
-        self.prepare(req, kind)
 
     def prepare(self, req: Request, kind: str) -> None:
         """Give ``req`` its kind, its own CPU time if the kind has one, and its transfer time."""

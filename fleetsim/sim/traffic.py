@@ -1,13 +1,23 @@
-"""Traffic: users arriving as sessions and making requests one after another.
+"""Traffic: users arriving with a plan of actions and making requests one after another.
 
 Session arrivals are a non-homogeneous Poisson process built by thinning: candidate arrivals at
 the shape's maximum rate are kept with probability rate(t)/max, drawn in a loop so that only
 accepted arrivals cost a timed call (:meth:`~fleetsim.sim.engine.Engine.call_later`). The session
-rate is the demand (requests/s) divided by the mean requests per session. After each response
-the user thinks, then sends the next request; that wait is one timed call that sends it.
-A failed request is first retried by the client (``retries``: count, exponential backoff, jitter);
-once those are used up the user sees the failure, thinks, and tries again;
-``abandon_after_failures`` consecutive failures seen by the user make them give up.
+rate is the demand (requests/s) divided by the mean requests per session.
+
+Each user's plan — the number of actions, the think time before each, with a request mix each
+one's kind — is drawn when the user arrives, from streams used for nothing else
+(``traffic.session_length``, ``traffic.think_time``, ``traffic.mix``). Arrivals do not depend on
+the fleet either, so two variants on one seed face the same users with the same plans: the same
+demand, whatever happens during the run. What users do in reaction (a client retry's backoff,
+the wait before trying again after an error page or before logging in again) is drawn as it
+happens, from ``traffic.retry_jitter`` and ``traffic.think_time.unplanned``.
+
+After each response the user thinks, then sends the next request; that wait is one timed call
+that sends it. A failed request is first retried by the client (``retries``: count, exponential
+backoff, jitter); once those are used up the user sees the failure, thinks, and tries again;
+``abandon_after_failures`` consecutive failures seen by the user make them give up
+(:class:`~fleetsim.sim.application.Application` holds those reactions).
 """
 
 from __future__ import annotations
@@ -40,6 +50,8 @@ class Traffic:
         duration: no session starts at or after this time.
         streams: a function returning the named generator for ``traffic.<name>``.
         send: delivers a request to the load balancer.
+        arrived: told of each user as it arrives, with its plan.
+        next_kind: with a request mix, draws the kind of a planned action after the login.
     """
 
     def __init__(
@@ -51,6 +63,8 @@ class Traffic:
         duration: float,
         streams: Callable[[str], np.random.Generator],
         send: Callable[[Request], None],
+        arrived: Callable[[User], None],
+        next_kind: Callable[[], str] | None = None,
     ) -> None:
         self.env = env
         self._clock = env.clock
@@ -59,9 +73,12 @@ class Traffic:
         self.shape = shape
         self.duration = duration
         self._send = send
+        self._arrived = arrived
+        self._next_kind = next_kind
         self._arrivals = streams("traffic.arrivals")
         self._length = cfg.requests_per_session.sampler(streams("traffic.session_length"))
         self._think = cfg.think_time.sampler(streams("traffic.think_time"))
+        self._unplanned = cfg.think_time.sampler(streams("traffic.think_time.unplanned"))
         self._mean_requests = cfg.requests_per_session.mean()
         self._jitter = Uniforms(streams("traffic.retry_jitter"))
         shape_cfg = cfg.shape
@@ -76,7 +93,6 @@ class Traffic:
         self._send_next_cb = self.send_next  # bound once, not per request
         self._next_user = 0
         self._next_request = 0
-        self.users_started = 0
 
     def start(self) -> None:
         """Start the arrival process (and, with ``warm_start``, the users already in progress)."""
@@ -99,9 +115,7 @@ class Traffic:
         n = int(gen.poisson(self.shape.warm_rate(self._mean_requests * think) * think))
         memoryless = self.cfg.think_time.dist == "exponential"
         for _ in range(n):
-            self._next_user += 1
-            self.users_started += 1
-            user = User(self._next_user, max(1, round(self._length())))
+            user = self._new_user(max(1, round(self._length())))
             wait = self._think() if memoryless else gen.random() * self._think()
             self._clock.call_later(wait, self.send_next, user)
 
@@ -113,9 +127,7 @@ class Traffic:
                 return
             if t > env.now:
                 yield env.timeout(t - env.now)
-            self._next_user += 1
-            self.users_started += 1
-            self.send_next(User(self._next_user, 1))
+            self.send_next(self._new_user(1))
 
     def _first_arrival(self) -> None:
         lam_max = self.shape.max_rate() / self._mean_requests
@@ -150,10 +162,21 @@ class Traffic:
         self._next_arrival()
 
     def _start_user(self) -> None:
+        self.send_next(self._new_user(max(1, round(self._length()))))
+
+    def _new_user(self, actions: int) -> User:
+        # The whole plan now, from the plan's own streams: what happens later cannot change it.
+        think = self._think
+        thinks = [think() for _ in range(actions - 1)]
+        kinds = None
+        next_kind = self._next_kind
+        if next_kind is not None:
+            kinds = ["login"]
+            kinds.extend(next_kind() for _ in range(actions - 1))
         self._next_user += 1
-        self.users_started += 1
-        user = User(self._next_user, max(1, round(self._length())))
-        self.send_next(user)
+        user = User(self._next_user, actions, thinks, kinds)
+        self._arrived(user)
+        return user
 
     def send_next(self, user: User, attempt: int = 1) -> None:
         """Create the user's next request (or a retry) and hand it to the load balancer."""
@@ -179,6 +202,10 @@ class Traffic:
     def _after_backoff(self, retry: tuple[User, int]) -> None:
         self.send_next(retry[0], retry[1])
 
+    def send_after(self, wait: float, user: User) -> None:
+        """Schedule the user's next request ``wait`` seconds from now (a planned think time)."""
+        self._clock.call_later(wait, self._send_next_cb, user)
+
     def think_then_send(self, user: User) -> None:
-        """Schedule the user's next request after a think time."""
-        self._clock.call_later(self._think(), self._send_next_cb, user)
+        """Schedule the user's next request after an unplanned think time (a reaction)."""
+        self._clock.call_later(self._unplanned(), self._send_next_cb, user)

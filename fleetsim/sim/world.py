@@ -96,7 +96,9 @@ class World:
             build_shape(sc.traffic.shape),
             sc.duration,
             streams.stream,
-            self.app.send_mixed if self.app.mixed else self.lb.handle,
+            self.app.send,
+            self.app.arrived,
+            self.app.next_kind,
         )
         self.faults = FaultSchedule(
             env,

@@ -65,3 +65,24 @@ def test_latency_quantiles_from_the_histogram_are_within_bin_resolution():
     # 100 bins per decade: a quantile is within a factor 10**0.01 (2.3 %) of the true value.
     assert rec.latency_quantile(0.5) == pytest.approx(0.50, rel=0.025)
     assert rec.latency_quantile(0.99) == pytest.approx(0.99, rel=0.025)
+
+
+def test_the_users_and_actions_ledgers_balance_and_a_lost_action_is_caught():
+    rec, _, _ = _balanced()
+    rec.user_arrived(5)
+    rec.action_served()
+    rec.user_ended("left_failures", failed=1, abandoned=3, pending=0, turned_away=False,
+                   affected=True)  # fmt: skip
+    rec.user_arrived(2)
+    rec.user_ended("active", failed=0, abandoned=0, pending=2, turned_away=False, affected=False)
+    assert_ledger(rec)
+    rec.actions_total += 1  # an action planned but never ended
+    with pytest.raises(InvariantError, match="actions: total = served"):
+        assert_ledger(rec)
+
+
+def test_a_user_never_ended_is_caught():
+    rec, _, _ = _balanced()
+    rec.user_arrived(1)
+    with pytest.raises(InvariantError, match="users: total = completed"):
+        assert_ledger(rec)

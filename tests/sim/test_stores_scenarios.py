@@ -134,7 +134,7 @@ def test_scale_in_loses_stateful_sessions_and_uploads_but_no_stateless_ones():
 
 def test_idle_sessions_expire_after_the_timeout():
     # Think 90 s > timeout 60 s: the second request always finds its session expired, which ends
-    # at last use + 60 s; the user logs in again (relogin 1.0) on the same request.
+    # at last use + 60 s; the user sees the login page and logs in again (relogin 1.0).
     sc = make_scenario(
         duration=900,
         traffic={
