@@ -108,29 +108,6 @@ class Scenario(Model):
         return self
 
     @model_validator(mode="after")
-    def _sessions_need_stickiness(self) -> Scenario:
-        # A warning, not an error: a scenario may show the trap on purpose. Defaults are AWS's
-        # (stickiness off, §1.2) and the framework's (sessions in instance memory), so a
-        # minimal scenario falls into it without a word.
-        sessions = self.state.sessions
-        if (
-            sessions in ("instance_memory", "instance_disk")
-            and self.alb.enabled
-            and not self.alb.stickiness.enabled
-            and self.asg.max_size > 1
-        ):
-            warnings.warn(
-                f"state.sessions is {sessions} but alb.stickiness.enabled is false: the load "
-                "balancer spreads each user's requests over the instances, so most of them "
-                "find no session and users keep losing theirs; set alb.stickiness.enabled: "
-                "true, or keep sessions outside the instances (state.sessions: redis, "
-                "dynamodb or ideal)",
-                UserWarning,
-                stacklevel=2,
-            )
-        return self
-
-    @model_validator(mode="after")
     def _direct_needs_one_instance(self) -> Scenario:
         # Without a load balancer clients know one address: the model has nothing to spread
         # them over several instances, nor health checks to feed ELB health checks.
@@ -167,4 +144,27 @@ class Scenario(Model):
             self.instance.spot is not None,
             alb=self.alb.enabled,
         )
+        return self
+
+    @model_validator(mode="after")
+    def _sessions_need_stickiness(self) -> Scenario:
+        # Last, so that only a valid scenario warns. A warning, not an error: a scenario may
+        # show the trap on purpose. Defaults are AWS's (stickiness off, §1.2) and the
+        # framework's (sessions in instance memory), so a minimal scenario falls into it.
+        sessions = self.state.sessions
+        if (
+            sessions in ("instance_memory", "instance_disk")
+            and self.alb.enabled
+            and not self.alb.stickiness.enabled
+            and self.asg.max_size > 1
+        ):
+            warnings.warn(
+                f"state.sessions is {sessions} but alb.stickiness.enabled is false: the load "
+                "balancer spreads each user's requests over the instances, so most of them "
+                "find no session and users keep losing theirs; set alb.stickiness.enabled: "
+                "true, or keep sessions outside the instances (state.sessions: redis, "
+                "dynamodb or ideal)",
+                UserWarning,
+                stacklevel=2,
+            )
         return self
