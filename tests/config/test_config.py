@@ -120,6 +120,6 @@ def test_overrides_and_variants():
 
 def test_packaged_scenario_loads_by_name():
     sc = load_scenario("az-outage", "stateless")
-    assert sc.state.sessions == "ideal"
+    assert sc.state.sessions == "redis" and sc.state.redis.multi_az  # issue 20: like with like
     with pytest.raises(ConfigError, match="packaged"):
         load_scenario("no-such-scenario")
