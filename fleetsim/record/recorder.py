@@ -99,7 +99,6 @@ class Recorder:
         self.double_session_ends = 0
         self.sessions_stale = 0
         self.drain_times: list[float] = []
-
         # Users and their planned actions (the demand, identical across variants of a seed).
         self.users_total = 0
         self.user_outcomes: dict[str, int] = {}
