@@ -115,7 +115,11 @@ def test_scale_in_loses_stateful_sessions_and_uploads_but_no_stateless_ones():
     results = run_variants("scale-in-sessions", overrides=["duration=50m"])
     stateful = results["stateful"].summary()
     stateless = results["stateless"].summary()
-    assert stateful["lost_by_cause"]["instance_terminated"] > 100
+    # Sticky users of a scale-in victim lose their session: mostly "rerouted", as they come back
+    # while it drains (about 75 s of keep-alive, §9.10), the rest after it is terminated.
+    lost = stateful["lost_by_cause"]
+    assert lost["rerouted"] + lost["instance_terminated"] > 100
+    assert set(lost) == {"rerouted", "instance_terminated"}
     assert stateful["uploads_lost"] > 100
     assert stateless["sessions_lost"] == 0 and stateless["uploads_lost"] == 0
     assert stateless["uploads_total"] > 1000
