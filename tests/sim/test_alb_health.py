@@ -143,14 +143,17 @@ def test_saturated_targets_failing_their_checks_make_the_overload_death_spiral()
     assert calm.summary()["requests_failed"] == 0
     assert not (calm.events.kind == "target.unhealthy").any()
     # With it a saturated target fails its checks and leaves; the others take its load, saturate
-    # and leave in turn; fail-open and recovery put them back overloaded, and the cycle goes on
-    # long after demand is back to 40/s (the spike ends at 300 s). Seed 3: 5,608 requests fail.
+    # and leave in turn, until every target is out and the ALB fails open: overloaded targets
+    # refuse requests the spike alone would only have queued. Seed 3: 1,202 requests fail.
+    # They come back only once the backlog has cleared, well after the spike (ends at 300 s).
     ev = spiral.events
     unhealthy = ev[ev.kind == "target.unhealthy"]
     assert set(unhealthy.instance) == {"i-00001", "i-00002", "i-00003"}
-    assert (unhealthy.time > 600).any()
+    healthy_again = ev[(ev.kind == "target.healthy") & (ev.time > 0)]
+    assert set(healthy_again.instance) == set(unhealthy.instance)
+    assert healthy_again.time.min() > 300 + 2 * 30
     failed = spiral.summary()["failed_by_cause"]
-    assert failed.get("503 target_overloaded", 0) > 2000
+    assert failed.get("503 target_overloaded", 0) > 1000
 
 
 def test_checks_cost_a_worker_only_when_configured():

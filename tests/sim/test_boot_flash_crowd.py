@@ -31,8 +31,16 @@ def test_failed_requests_grow_with_time_to_healthy(runs):
     # Time to a healthy target: bootstrapped ~8 min > baked ~50 s > stopped warm pool ~35 s.
     assert failed["bootstrapped"] > 1.5 * failed["baked"]
     assert failed["baked"] > failed["warm-pool"]
-    for r in runs.values():
-        assert set(r.summary()["failed_by_cause"]) == {"503 target_overloaded"}
+    # Overload refuses requests (503). Health checks wait in the same queue (§8), so overloaded
+    # targets can go unhealthy; with every target unhealthy the ALB fails open and also sends
+    # requests to new instances whose app is not up yet: refused, 502. Only the slow
+    # bootstrapped launch leaves that window open.
+    for v, r in runs.items():
+        causes = set(r.summary()["failed_by_cause"])
+        expected = {"503 target_overloaded"}
+        assert (
+            causes <= expected | {"502 target_reset"} if v == "bootstrapped" else causes == expected
+        )
 
 
 def test_every_variant_scales_out_at_the_same_moment(runs):
@@ -64,12 +72,13 @@ def test_the_replacement_loop_variant_keeps_replacing_its_new_instances(runs):
     loop = _run("replacement-loop")
     s = loop.summary()
     launches = loop.launches
-    assert s["launches_never_healthy"] >= 8 and launches.healthy.isna().all()
+    # Most launches are replaced before their app answers. (The overloaded first instances go
+    # unhealthy too, as checks wait in their queues, and the ALB fails open: the loop is slowed
+    # by draining the connections of those requests, so an odd launch lives to become healthy.)
     gone = launches.dropna(subset=["ended"])
-    # No instance stays more than a few minutes: InService at running, 2 failed checks (30 s
-    # apart, 5 s timeout), the next 10 s evaluation, and its turn in the one-at-a-time batches
-    # (each waiting the 60 s warmup and the previous verdict).
-    assert (gone.ended - gone.in_service).max() < 5 * 60
-    assert (gone.ended - gone.in_service).min() >= 30 + 5
+    assert s["launches_never_healthy"] >= 5
+    assert gone.never_healthy.mean() > 0.5  # of the launches that ended
+    # InService at running, then at least 2 failed checks 30 s apart before it is unhealthy.
+    assert (gone.ended - gone.in_service).min() >= 30
     # It fails more requests than the plain bootstrapped group, which does get its capacity.
     assert s["requests_failed"] > runs["bootstrapped"].summary()["requests_failed"]
