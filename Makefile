@@ -11,7 +11,7 @@ FAST := .venv-fast
 FAST_STAMP := $(FAST)/.installed
 SOURCES := setup.py pyproject.toml $(shell find fleetsim -name '*.py')
 
-.PHONY: demo test lint validate bench profile fast clean
+.PHONY: demo test lint validate bench profile fast figures clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ test: lint $(FAST_STAMP)
 ## validate: the whole suite including the slow statistical validation; rewrites docs/validation.md
 validate: $(STAMP) $(FAST_STAMP)
 	FLEETSIM_COMPILED_PYTHON=$(CURDIR)/$(FAST)/bin/python $(BIN)/pytest -n auto -q -m "" --write-validation-report
+
+## figures: rerun every packaged scenario on its seed and rewrite docs/figures/ (what the docs quote)
+figures: $(FAST_STAMP)
+	$(FAST)/bin/python docs/make_figures.py
 
 ## bench: in process (pure and compiled builds) and whole process (fleetsim run vs a SimPy script); JSON in bench/results/
 bench: $(STAMP) $(FAST_STAMP)
