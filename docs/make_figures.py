@@ -7,13 +7,18 @@ file also records the seeded fingerprints (``tests/data/fingerprints.json``) its
 under, so ``tests/test_docs_figures.py`` notices when results for a seed have moved but the
 figures were not regenerated, and checks that the README's tables quote these files.
 
+Without arguments it also redraws the README's two images in ``docs/img/`` from the same
+commands: the az-outage comparison timeline and the fleet animation of its stateful variant.
+
 Usage: ``python docs/make_figures.py [SCENARIO ...]`` (default: every packaged scenario).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +64,27 @@ def figures_text(name: str, fingerprints: dict[str, str]) -> str:
     )
 
 
+def draw_images() -> None:
+    """Redraw ``docs/img/``: az-outage's comparison timeline and its stateful fleet animation."""
+    from fleetsim.cli import main as cli
+
+    images = ROOT / "docs" / "img"
+    with tempfile.TemporaryDirectory() as tmp:
+        cli(["compare", "az-outage", "--quiet", "--plots", tmp])
+        shutil.copy(Path(tmp) / "compare-timeline.png", images / "az-outage-compare.png")
+    cli(
+        [
+            "animate",
+            "az-outage",
+            "--variant",
+            "stateful",
+            "--out",
+            str(images / "az-outage-fleet.gif"),
+        ]
+    )
+    print("wrote docs/img/az-outage-compare.png and docs/img/az-outage-fleet.gif")
+
+
 def main(argv: list[str]) -> int:
     """Write ``docs/figures/<name>.md`` for the named (default: every) packaged scenario."""
     from fleetsim.config.loader import packaged_scenarios
@@ -70,6 +96,8 @@ def main(argv: list[str]) -> int:
         path = FIGURES / f"{name}.md"
         path.write_text(figures_text(name, fingerprints))
         print(f"wrote {path.relative_to(ROOT)}")
+    if not argv:
+        draw_images()
     return 0
 
 

@@ -94,6 +94,22 @@ def test_az_outage_failed_requests_alone_point_the_other_way(az_outage):
     assert stateful["requests_failed"] < stateless["requests_failed"]
 
 
+def test_az_outage_the_readme_s_other_claims(az_outage):
+    # README, "How to read it to a class": the per-request picture and what each design pays.
+    stateful, stateless = az_outage["stateful"], az_outage["stateless"]
+    assert stateful["users_total"] == stateless["users_total"]
+    # Lost sessions cost a login and the work they held; stateless users leave far less often.
+    assert stateful["actions_redone"] > 0 == stateless["actions_redone"]
+    assert stateless["users_left_early"] < stateful["users_left_early"] / 2
+    # Unpinned requests reach the dead AZ's instances until the checks take them out (504);
+    # the node's failures hit both designs alike (users on the dead node's connection).
+    causes = {v: s["failed_by_cause"] for v, s in az_outage.items()}
+    assert causes["stateless"]["504 target_timeout"] > causes["stateful"]["504 target_timeout"]
+    assert causes["stateless"]["000 alb_node_down"] == causes["stateful"]["000 alb_node_down"] > 0
+    # The Redis nodes are the stateless design's price.
+    assert stateless["cost_usd"] > stateful["cost_usd"]
+
+
 def _lossy(**extra: Any) -> fleetsim.Result:
     # Sessions in instance memory without stickiness: most requests reach another instance
     # and find no session (the trap the warning names), so sessions are lost all the time.
