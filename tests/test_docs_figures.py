@@ -43,17 +43,16 @@ def _parse_table(block: str) -> tuple[list[str], Table]:
 def _tables(path: Path) -> list[str]:
     """The plain (no language) fenced blocks of a Markdown file that are summary tables."""
     blocks: list[str] = []
-    current: list[str] | None = None
+    current: list[str] = []
+    fence: str | None = None  # the opening fence line of the block we are in
     for line in path.read_text().splitlines():
-        if current is None and line.startswith("```"):
-            current = [] if line == "```" else None
-            if current is None:  # a block with a language: skip to its closing fence
-                current = ["<lang>"]
-        elif current is not None and line == "```":
-            if current[:1] != ["<lang>"]:
+        if fence is None and line.startswith("```"):
+            fence, current = line, []
+        elif fence is not None and line == "```":
+            if fence == "```":
                 blocks.append("\n".join(current))
-            current = None
-        elif current is not None:
+            fence = None
+        elif fence is not None:
             current.append(line)
     return [b for b in blocks if len(b.splitlines()) > 2 and set(b.splitlines()[1]) == {"-"}]
 

@@ -165,14 +165,20 @@ def run_report(
     """
     if replications < 2:
         return run_variants(source, variants, seed=seed, overrides=overrides), None
-    options = {"replications": replications, "warmup_s": warmup_s, "on_done": on_done}
     # The detailed runs overlap the replications: the thread only waits on the executor's
     # workers (a serial executor computes in that thread, and gains nothing).
     with ThreadPoolExecutor(1) as background:
         frame = background.submit(
-            replication_frame, source, variants, seed=seed, overrides=overrides,
-            executor=executor, **options
-        )  # fmt: skip
+            replication_frame,
+            source,
+            variants,
+            seed=seed,
+            overrides=overrides,
+            replications=replications,
+            warmup_s=warmup_s,
+            executor=executor,
+            on_done=on_done,
+        )
         results = run_variants(source, variants, seed=seed, overrides=overrides)
         return results, frame.result()
 
